@@ -1,0 +1,5 @@
+"""``python -m nuanxin`` is the ``nuanxin`` command."""
+
+from nuanxin.cli import app
+
+app()

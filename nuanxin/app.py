@@ -1,0 +1,73 @@
+"""One HTTP app for one or several services: their routes, /healthz, /metrics and the home page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse, Response
+from opentelemetry import trace
+
+from shared.host import ServiceHost
+from shared.http.errors import install_error_handlers
+from shared.http.tracing import ServerSpanMiddleware
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
+    """The app serving the given services; their lifecycles follow the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        started: list[ServiceHost] = []
+        try:
+            for host in hosts:
+                await host.start()
+                started.append(host)
+            yield
+        finally:
+            for host in reversed(started):
+                await host.stop()
+
+    app = FastAPI(
+        title="nuanxin (暖新)",
+        description="Reports from delivery riders, couriers and drivers, routed to the owning "
+        "community, on a clock; micro-wishes; live dashboards.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    prefixes = [(host.router.prefix, host) for host in hosts]
+    for host in hosts:
+        app.include_router(host.router)
+
+    def tracer_for(path: str) -> trace.Tracer | None:
+        for prefix, host in prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return host.tracer
+        return None
+
+    app.add_middleware(ServerSpanMiddleware, tracer_for=tracer_for)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        """Each service's state; 503 until all have started."""
+        states = {host.name: host.health() for host in hosts}
+        ok = all(s["status"] == "ok" for s in states.values())
+        return JSONResponse({"status": "ok" if ok else "starting", "services": states},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"])
+    async def metrics() -> Response:
+        """Prometheus metrics of every service in this process (they share one registry)."""
+        body = hosts[0].metrics.render() if hosts else b""
+        return Response(body, media_type="text/plain; version=0.0.4")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    return app

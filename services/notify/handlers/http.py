@@ -1,0 +1,100 @@
+"""HTTP routes of notify: the live dashboard stream (SSE) and the feed as JSON."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.notify.domain.scope import FeedScope, ScopeRefused, scope_for
+from shared.auth import Principal, TokenCodec
+from shared.http.errors import ProblemError
+from shared.http.security import principal_dependency
+
+if TYPE_CHECKING:
+    from services.notify.factory import NotifyFactory
+
+STAFF = ("community_staff", "street_staff", "district_staff", "ops")
+KEEPALIVE_S = 15.0
+
+
+def _scope(principal: Principal) -> FeedScope:
+    try:
+        return scope_for(principal.role, principal.community, principal.street)
+    except ScopeRefused as exc:
+        raise ProblemError(403, "forbidden", str(exc)) from exc
+
+
+def _entry(row) -> dict:
+    return {
+        "seq": row["seq"],
+        "type": row["event_type"],
+        "case_id": str(row["case_id"]) if row["case_id"] else None,
+        "community_code": row["community_code"],
+        "street_code": row["street_code"],
+        "created_at": row["created_at"].isoformat(),
+        "data": row["payload"],
+    }
+
+
+def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) -> APIRouter:
+    """The notify routes, bound to the service's composition root."""
+    router = APIRouter(prefix="/notify", tags=["notify"])
+    staff = principal_dependency(tokens, *STAFF)
+
+    @router.get("/feed")
+    async def feed(
+        principal: Annotated[Principal, Depends(staff)],
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[dict]:
+        """Feed entries of the caller's jurisdiction after a sequence number."""
+        rows = await factory().feed.after(_scope(principal), after, limit)
+        return [_entry(r) for r in rows]
+
+    @router.get("/stream", response_class=StreamingResponse)
+    async def stream(
+        request: Request,
+        principal: Annotated[Principal, Depends(staff)],
+        last_event_id: Annotated[str | None, Header()] = None,
+        since: Annotated[int | None, Query(ge=0, description="Replay from after this seq.")] = None,
+    ) -> StreamingResponse:
+        """Server-Sent Events of the caller's jurisdiction; reconnect with Last-Event-ID to resume."""
+        scope = _scope(principal)
+        f = factory()
+        if last_event_id is not None:
+            try:
+                start = int(last_event_id)
+            except ValueError as exc:
+                raise ProblemError(400, "invalid_last_event_id", "Last-Event-ID must be a number") from exc
+        elif since is not None:
+            start = since
+        else:
+            start = await f.feed.head()
+
+        async def events() -> AsyncIterator[str]:
+            last = start
+            yield f"retry: 2000\n: stream open after {last}\n\n"
+            while not await request.is_disconnected():
+                wake = f.signal.current()
+                rows = await f.feed.after(scope, last)
+                for row in rows:
+                    last = row["seq"]
+                    data = json.dumps(_entry(row), ensure_ascii=False)
+                    yield f"id: {last}\nevent: {row['event_type']}\ndata: {data}\n\n"
+                if rows:
+                    continue
+                try:
+                    await asyncio.wait_for(wake.wait(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    return router

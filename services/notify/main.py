@@ -1,0 +1,15 @@
+"""Entry point of the notify service: what `nuanxin run --target notify` starts."""
+
+from pathlib import Path
+
+from services.notify import factory
+from services.notify.handlers.http import create_router
+from shared.host import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="notify",
+    migrations=Path(__file__).parent / "storage" / "migrations",
+    create=factory.create,
+    router=create_router,
+    background=lambda f: f.background(),
+)

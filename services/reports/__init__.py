@@ -1,0 +1,1 @@
+"""reports: intake of everything workers send, published as events."""

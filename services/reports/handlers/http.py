@@ -1,0 +1,145 @@
+"""HTTP routes of intake: submit a report, see your own."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Response
+from opentelemetry import trace
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.reports.domain.report import Report, ReportRejected
+from shared.auth import Principal, TokenCodec
+from shared.http.errors import ProblemError
+from shared.http.security import principal_dependency
+
+if TYPE_CHECKING:
+    from services.reports.factory import ReportsFactory
+
+
+class Location(BaseModel):
+    """Where the worker saw it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90, description="Latitude.")
+    lon: float = Field(ge=-180, le=180, description="Longitude.")
+    crs: Literal["WGS84", "GCJ02"] = Field(
+        "WGS84", description="Coordinate system of lat/lon: GPS (WGS84) or Chinese web maps (GCJ02)."
+    )
+
+
+class SubmitReportRequest(BaseModel):
+    """A report as a worker's phone sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="hazard, civility, food_safety, residents_voice, ...")
+    category: str = Field(description="Category within the kind, e.g. blocked_fire_exit.")
+    severity: Literal["low", "medium", "high", "urgent"] | None = Field(
+        None, description="Leave out to use the category's default."
+    )
+    location: Location
+    description: str = Field("", max_length=2000, description="What the worker saw.")
+    address: str | None = Field(None, max_length=200, description="Address text, optional.")
+
+
+class ReportView(BaseModel):
+    """A report as its reporter sees it."""
+
+    report_id: str
+    kind: str
+    category: str
+    severity: str
+    lat: float
+    lon: float
+    description: str
+    address: str | None
+    status: str
+    submitted_at: datetime
+    case_id: str | None = None
+    community_code: str | None = None
+
+
+def _view(report: Report, case_id: str | None = None, community: str | None = None) -> ReportView:
+    return ReportView(
+        report_id=report.report_id, kind=report.kind, category=report.category,
+        severity=report.severity, lat=report.lat, lon=report.lon,
+        description=report.description, address=report.address, status=report.status,
+        submitted_at=report.submitted_at, case_id=case_id, community_code=community,
+    )
+
+
+def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -> APIRouter:
+    """The intake routes, bound to the service's composition root."""
+    router = APIRouter(prefix="/reports", tags=["reports"])
+    worker = principal_dependency(tokens, "worker")
+    anyone = principal_dependency(tokens)
+
+    @router.post("", status_code=201, response_model=ReportView)
+    async def submit_report(
+        body: SubmitReportRequest,
+        response: Response,
+        principal: Annotated[Principal, Depends(worker)],
+        idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    ) -> ReportView:
+        """File a report; resend with the same Idempotency-Key and get the same report back."""
+        lon, lat = factory().to_wgs84(body.location.lon, body.location.lat, body.location.crs)
+        try:
+            report, created = await factory().submit_report(
+                reporter_id=principal.subject, kind=body.kind, category=body.category,
+                lon=lon, lat=lat, severity=body.severity, description=body.description,
+                address=body.address, idempotency_key=idempotency_key,
+            )
+        except ReportRejected as exc:
+            raise ProblemError(
+                422, "invalid_report", str(exc), fields=[{"field": exc.field, "problem": exc.problem}]
+            ) from exc
+        trace.get_current_span().set_attribute("nuanxin.report_id", report.report_id)
+        if not created:
+            response.status_code = 200
+        response.headers["Location"] = f"/reports/{report.report_id}"
+        return _view(report)
+
+    @router.get("/mine", response_model=list[ReportView])
+    async def my_reports(principal: Annotated[Principal, Depends(worker)]) -> list[ReportView]:
+        """The caller's own reports and their status, newest first."""
+        stored = await factory().store.list_by_reporter(principal.subject)
+        return [
+            ReportView(
+                report_id=str(r["report_id"]), kind=r["kind"], category=r["category"],
+                severity=r["severity"], lat=r["lat"], lon=r["lon"],
+                description=r["description"], address=r["address"], status=r["status"],
+                submitted_at=r["submitted_at"],
+                case_id=str(r["case_id"]) if r["case_id"] else None,
+                community_code=r["community_code"],
+            )
+            for r in stored
+        ]
+
+    @router.get("/{report_id}", response_model=ReportView)
+    async def get_report(
+        report_id: str, principal: Annotated[Principal, Depends(anyone)]
+    ) -> ReportView:
+        """One report: its reporter may always see it; staff see reports routed to them."""
+        found = await factory().store.get(report_id) if _is_uuid(report_id) else None
+        if found is None:
+            raise ProblemError(404, "not_found", f"no report {report_id}")
+        report, case_id, community = found
+        if principal.role == "worker" and report.reporter_id != principal.subject:
+            raise ProblemError(404, "not_found", f"no report {report_id}")
+        if principal.role != "worker" and not principal.sees_community(community, None):
+            raise ProblemError(404, "not_found", f"no report {report_id}")
+        return _view(report, case_id, community)
+
+    return router
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

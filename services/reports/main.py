@@ -1,0 +1,14 @@
+"""Entry point of the reports service: what `nuanxin run --target reports` starts."""
+
+from pathlib import Path
+
+from services.reports import factory
+from services.reports.handlers.http import create_router
+from shared.host import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="reports",
+    migrations=Path(__file__).parent / "storage" / "migrations",
+    create=factory.create,
+    router=create_router,
+)

@@ -1,0 +1,98 @@
+"""Reports in PostgreSQL, with their events written to the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.reports.domain.report import Report
+from shared.events.envelope import OutgoingMessage
+from shared.postgres.outbox import enqueue
+
+SCHEMA = "reports"
+
+_COLUMNS = (
+    "report_id, reporter_id, kind, category, severity, lon, lat, description, address, photos, "
+    "reporter_hidden, status, submitted_at, case_id, community_code"
+)
+
+
+def _report(row: asyncpg.Record) -> Report:
+    return Report(
+        report_id=str(row["report_id"]),
+        reporter_id=row["reporter_id"],
+        kind=row["kind"],
+        category=row["category"],
+        severity=row["severity"],
+        lon=row["lon"],
+        lat=row["lat"],
+        description=row["description"],
+        address=row["address"],
+        photos=tuple(row["photos"]),
+        reporter_hidden=row["reporter_hidden"],
+        status=row["status"],
+        submitted_at=row["submitted_at"],
+    )
+
+
+class PostgresReportStore:
+    """Stores reports; every write that emits an event commits it to the outbox too."""
+
+    def __init__(self, *, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def add(
+        self, report: Report, *, idempotency_key: str | None, message: OutgoingMessage
+    ) -> tuple[Report, bool]:
+        """Insert the report and its event; a repeated idempotency key returns the first report."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                """
+                INSERT INTO reports (report_id, reporter_id, kind, category, severity, lon, lat,
+                    description, address, photos, reporter_hidden, idempotency_key, status,
+                    submitted_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+                ON CONFLICT (reporter_id, idempotency_key) DO NOTHING
+                RETURNING report_id
+                """,
+                report.report_id, report.reporter_id, report.kind, report.category,
+                report.severity, report.lon, report.lat, report.description, report.address,
+                list(report.photos), report.reporter_hidden, idempotency_key, report.status,
+                report.submitted_at,
+            )
+            if inserted is None:
+                row = await conn.fetchrow(
+                    f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = $1 AND idempotency_key = $2",
+                    report.reporter_id, idempotency_key,
+                )
+                return _report(row), False
+            await enqueue(conn, SCHEMA, [message])
+        return report, True
+
+    async def get(self, report_id: str) -> tuple[Report, str | None, str | None] | None:
+        """A report with its case id and owning community, or None."""
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM reports WHERE report_id = $1::uuid", report_id
+        )
+        if row is None:
+            return None
+        case_id = str(row["case_id"]) if row["case_id"] else None
+        return _report(row), case_id, row["community_code"]
+
+    async def list_by_reporter(self, reporter_id: str, *, limit: int = 100) -> list[asyncpg.Record]:
+        """A worker's own reports, newest first."""
+        return await self._pool.fetch(
+            f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = $1 "
+            "ORDER BY submitted_at DESC LIMIT $2",
+            reporter_id, limit,
+        )
+
+
+async def mark_routed(
+    conn: asyncpg.Connection, *, report_id: str, case_id: str, community_code: str | None
+) -> None:
+    """Record that routing opened a case for the report (inside the consumer's transaction)."""
+    await conn.execute(
+        "UPDATE reports SET status = 'routed', case_id = $2::uuid, community_code = $3, "
+        "updated_at = now() WHERE report_id = $1::uuid",
+        report_id, case_id, community_code,
+    )

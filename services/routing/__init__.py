@@ -1,0 +1,1 @@
+"""routing: location to owning community, cases, deadlines and escalation."""

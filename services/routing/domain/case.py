@@ -1,0 +1,94 @@
+"""A case: a report once routed, owned by a community (or the district triage queue)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# Kinds that never open a case: an activity log, and an elderly visit that went fine.
+NO_CASE = {("policy_promotion", None), ("elderly_checkin", "visited_fine")}
+
+DISTRICT_CODE = "500112"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who owns a location: a community and its street, or nobody (district triage)."""
+
+    community_code: str | None
+    street_code: str | None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """When a case must be acknowledged and resolved."""
+
+    acknowledge_by: datetime
+    resolve_by: datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    """An open case."""
+
+    case_id: str
+    report_id: str
+    kind: str
+    category: str
+    severity: str
+    owner: Owner
+    lon: float
+    lat: float
+    reporter_id: str | None
+    opened_at: datetime
+    deadlines: Deadlines
+    status: str = "open"
+
+
+def opens_case(kind: str, category: str) -> bool:
+    """Whether a report of this kind and category becomes a case."""
+    return (kind, None) not in NO_CASE and (kind, category) not in NO_CASE
+
+
+# Placeholder policy by severity; the SLA policy per kind and category replaces it.
+_BY_SEVERITY = {
+    "urgent": (timedelta(minutes=15), timedelta(hours=2)),
+    "high": (timedelta(hours=2), timedelta(hours=24)),
+    "medium": (timedelta(hours=8), timedelta(hours=72)),
+    "low": (timedelta(hours=24), timedelta(days=7)),
+}
+
+
+def deadlines_for(severity: str, opened_at: datetime) -> Deadlines:
+    """Acknowledge-by and resolve-by for a severity, in calendar time."""
+    ack, resolve = _BY_SEVERITY.get(severity, _BY_SEVERITY["medium"])
+    return Deadlines(acknowledge_by=opened_at + ack, resolve_by=opened_at + resolve)
+
+
+def open_case(
+    *,
+    report_id: str,
+    kind: str,
+    category: str,
+    severity: str,
+    lon: float,
+    lat: float,
+    reporter_id: str | None,
+    owner: Owner,
+    now: datetime,
+) -> Case:
+    """A new case for a report, with its owner and deadlines."""
+    return Case(
+        case_id=str(uuid.uuid4()),
+        report_id=report_id,
+        kind=kind,
+        category=category,
+        severity=severity,
+        owner=owner,
+        lon=lon,
+        lat=lat,
+        reporter_id=reporter_id,
+        opened_at=now,
+        deadlines=deadlines_for(severity, now),
+    )

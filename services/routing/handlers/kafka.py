@@ -1,0 +1,29 @@
+"""Kafka handlers of routing: every submitted report is routed once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from shared.events import topics
+from shared.events.envelope import IncomingEvent
+from shared.events.reports import ReportSubmittedV1
+from shared.host import Runtime
+
+if TYPE_CHECKING:
+    from services.routing.factory import RoutingFactory
+
+
+def register(runtime: Runtime, factory: RoutingFactory) -> None:
+    """Subscribe routing to the reports stream."""
+
+    async def locate_batch(events: Sequence[IncomingEvent]) -> None:
+        factory.locate_reports([e.body for e in events if isinstance(e.body, ReportSubmittedV1)])
+
+    async def on_report_event(conn: asyncpg.Connection, event: IncomingEvent) -> None:
+        if isinstance(event.body, ReportSubmittedV1):
+            await factory.route_report(conn, event.body)
+
+    runtime.consume(topics.REPORTS, apply_one=on_report_event, prepare=locate_batch)

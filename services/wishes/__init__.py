@@ -1,0 +1,1 @@
+"""wishes: micro-wishes (微心愿) from posting to claiming, fulfilment and thanks."""

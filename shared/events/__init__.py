@@ -1,0 +1,1 @@
+"""Events: CloudEvents envelope and the catalogue of event bodies."""

@@ -1,0 +1,42 @@
+"""Events on the ``reports`` stream: what workers send, once accepted by intake."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from shared.events import topics
+from shared.events.base import EventBody, register
+
+ReportKind = Literal[
+    "hazard", "civility", "food_safety", "residents_voice", "policy_promotion", "elderly_checkin"
+]
+
+
+@register
+class ReportSubmittedV1(EventBody):
+    """A worker's report was accepted and stored by intake."""
+
+    event_type = "nuanxin.report.submitted.v1"
+    topic = topics.REPORTS
+
+    report_id: str = Field(description="Intake's id of the report (UUID).")
+    kind: ReportKind = Field(description="Which of the six volunteer roles' report kinds.")
+    category: str = Field(description="Category within the kind, e.g. blocked_fire_exit.")
+    severity: Literal["low", "medium", "high", "urgent"] = Field(description="Reporter's rating.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, WGS84.")
+    lat: float = Field(ge=-90, le=90, description="Latitude, WGS84.")
+    description: str = Field(default="", description="What the worker saw, free text.")
+    address: str | None = Field(default=None, description="Address text the worker gave.")
+    photos: tuple[str, ...] = Field(default=(), description="Photo store references, never bytes.")
+    reporter_id: str = Field(description="Worker id (token subject) of the reporter.")
+    reporter_hidden: bool = Field(
+        default=False, description="Hide the reporter from the community (food safety, civility)."
+    )
+    submitted_at: datetime = Field(description="When intake accepted it (UTC).")
+
+    def partition_key(self) -> str:
+        """Reports are keyed by report id."""
+        return self.report_id

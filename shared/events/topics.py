@@ -1,0 +1,12 @@
+"""Topic names: one per aggregate stream, plus its dead-letter topic."""
+
+REPORTS = "reports"
+CASES = "cases"
+WISHES = "wishes"
+
+ALL = (REPORTS, CASES, WISHES)
+
+
+def dead_letter(topic: str) -> str:
+    """The dead-letter topic of a topic."""
+    return f"{topic}.dlq"

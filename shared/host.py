@@ -1,0 +1,231 @@
+"""One service's process resources and lifecycle: migrations, topics, pool, producer, broker, relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter
+from faststream.kafka import KafkaBroker
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
+from prometheus_client import CollectorRegistry
+
+from shared.auth import TokenCodec
+from shared.events import topics
+from shared.http.errors import ProblemError
+from shared.kafka.admin import ensure_topics
+from shared.kafka.broker import create_broker
+from shared.kafka.consumer import ApplyOne, EventConsumer, Prepare
+from shared.kafka.dead_letters import DeadLetterPublisher
+from shared.kafka.producer import create_producer
+from shared.kafka.subscription import subscribe
+from shared.postgres import migrate
+from shared.postgres.outbox import OutboxRelay
+from shared.postgres.pool import create_pool
+from shared.settings import PlatformSettings
+from shared.telemetry.metrics import ServiceMetrics
+from shared.telemetry.setup import create_tracer_provider
+
+log = logging.getLogger(__name__)
+F = TypeVar("F")
+
+
+@dataclass
+class Runtime:
+    """Per-process resources a service's composition root builds on."""
+
+    name: str
+    settings: PlatformSettings
+    tracer: trace.Tracer
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    broker: KafkaBroker
+    dead_letters: DeadLetterPublisher
+    metrics: ServiceMetrics
+    tokens: TokenCodec
+    consumers: list[tuple[str, EventConsumer]] = field(default_factory=list)
+
+    def consume(
+        self, topic: str, *, apply_one: ApplyOne, prepare: Prepare | None = None
+    ) -> EventConsumer:
+        """Subscribe this service's consumer group to a topic, applying each event once."""
+        consumer = EventConsumer(
+            name=self.name,
+            pool=self.pool,
+            apply_one=apply_one,
+            prepare=prepare,
+            dead_letters=self.dead_letters,
+            tracer=self.tracer,
+            metrics=self.metrics,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        subscribe(self.broker, topic=topic, consumer=consumer, settings=self.settings)
+        self.consumers.append((topic, consumer))
+        return consumer
+
+
+@dataclass(frozen=True)
+class ServiceSpec(Generic[F]):
+    """What makes a service: its schema, migrations, composition root, routes, background work."""
+
+    name: str
+    migrations: Path
+    create: Callable[[Runtime], F]
+    router: Callable[[Callable[[], F], TokenCodec], APIRouter]
+    background: Callable[[F], Sequence[Coroutine[Any, Any, None]]] = lambda _f: ()
+
+
+class ServiceHost(Generic[F]):
+    """Starts and stops one service; its router is ready before start, its factory after."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec[F],
+        settings: PlatformSettings,
+        *,
+        exporter: SpanExporter | None = None,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.tokens = TokenCodec(
+            settings.jwt_secret.get_secret_value(), settings.jwt_issuer, settings.jwt_audience
+        )
+        self.metrics = ServiceMetrics(spec.name, registry)
+        self.tracer_provider: TracerProvider = create_tracer_provider(
+            f"nuanxin-{spec.name}",
+            otlp_endpoint=settings.otlp_endpoint,
+            trace_dir=settings.trace_dir,
+            exporter=exporter,
+        )
+        self.tracer = self.tracer_provider.get_tracer(f"nuanxin.{spec.name}")
+        self.router = spec.router(self.factory, self.tokens)
+        self.runtime: Runtime | None = None
+        self.relay: OutboxRelay | None = None
+        self._factory: F | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def name(self) -> str:
+        """The service's name, schema and consumer group."""
+        return self.spec.name
+
+    def factory(self) -> F:
+        """The composition root, or a 503 while the service is still starting."""
+        if self._factory is None:
+            raise ProblemError(503, "starting", f"the {self.name} service is starting")
+        return self._factory
+
+    async def start(self) -> None:
+        """Migrate, create topics, connect, register handlers, then start consuming and relaying."""
+        s = self.settings
+        await migrate.upgrade(s.database_url, schema=self.name, script_location=self.spec.migrations)
+        await ensure_topics(s.kafka_bootstrap_servers, topics.ALL, partitions=s.topic_partitions)
+        pool = await create_pool(s.database_url, schema=self.name, max_size=s.db_pool_size)
+        producer = create_producer(s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}")
+        await producer.start()
+        broker = create_broker(
+            s.kafka_bootstrap_servers,
+            client_id=f"nuanxin-{self.name}",
+            tracer_provider=self.tracer_provider,
+        )
+        self.runtime = Runtime(
+            name=self.name,
+            settings=s,
+            tracer=self.tracer,
+            pool=pool,
+            producer=producer,
+            broker=broker,
+            dead_letters=DeadLetterPublisher(producer=producer),
+            metrics=self.metrics,
+            tokens=self.tokens,
+        )
+        self._factory = self.spec.create(self.runtime)
+        await broker.start()
+        self.relay = OutboxRelay(
+            pool=pool,
+            database_url=s.database_url,
+            producer=producer,
+            schema=self.name,
+            tracer=self.tracer,
+            on_published=self.metrics.events_out.labels(self.name).inc,
+        )
+        self._spawn(self.relay.run(), "outbox-relay")
+        self._spawn(self._observe(), "observe")
+        for i, job in enumerate(self.spec.background(self._factory)):
+            self._spawn(job, f"background-{i}")
+        log.info("service started", extra={"service": self.name})
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> None:
+        task = asyncio.create_task(coro, name=f"{self.name}:{label}")
+        task.add_done_callback(self._report_crash)
+        self._tasks.append(task)
+
+    def _report_crash(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s died", task.get_name(), exc_info=task.exception())
+
+    async def stop(self) -> None:
+        """Stop consuming first, then background work, then connections; flush spans last."""
+        rt = self.runtime
+        if rt is not None:
+            with contextlib.suppress(Exception):
+                await rt.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        self._tasks.clear()
+        if rt is not None:
+            with contextlib.suppress(Exception):
+                await rt.producer.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(rt.pool.close(), 5)
+        self.tracer_provider.force_flush()
+        self.tracer_provider.shutdown()
+        self._factory = None
+        self.runtime = None
+
+    def health(self) -> dict[str, Any]:
+        """Whether the service is up, and what it has done."""
+        rt = self.runtime
+        return {
+            "status": "ok" if rt is not None and self._factory is not None else "starting",
+            "consumers": {t: {"applied": c.applied, "duplicates": c.duplicates}
+                          for t, c in (rt.consumers if rt else [])},
+            "relayed": self.relay.published if self.relay else 0,
+            "dead_letters": rt.dead_letters.sent if rt else 0,
+        }
+
+    async def _observe(self) -> None:
+        # Lag and backlog need I/O, so they are refreshed here rather than on scrape.
+        while True:
+            await asyncio.sleep(5)
+            rt = self.runtime
+            if rt is None:
+                continue
+            with contextlib.suppress(Exception):
+                backlog = await rt.pool.fetchval("SELECT count(*) FROM outbox")
+                self.metrics.outbox_backlog.labels(self.name).set(backlog)
+            for subscriber in rt.broker.subscribers:
+                consumer = getattr(subscriber, "consumer", None)
+                if consumer is None:
+                    continue
+                with contextlib.suppress(Exception):
+                    for tp in consumer.assignment():
+                        high = consumer.highwater(tp)
+                        pos = await consumer.position(tp)
+                        if high is not None:
+                            self.metrics.consumer_lag.labels(
+                                self.name, self.name, tp.topic, str(tp.partition)
+                            ).set(max(high - pos, 0))

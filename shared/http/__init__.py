@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every service: auth dependency, errors, server spans."""

@@ -1,0 +1,57 @@
+"""Errors as ``{"error", "message", "fields"}`` so a client can say which field was wrong."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ProblemError(Exception):
+    """A refusal a route raises: HTTP status, a short code and a sentence for people."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, fields: list[dict] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+
+def _field_name(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Turn validation and refusals into the project's error body."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": _field_name(tuple(err.get("loc", ()))), "problem": err.get("msg", "invalid")}
+            for err in exc.errors()
+        ]
+        summary = "; ".join(f"{f['field']}: {f['problem']}" for f in fields)
+        return JSONResponse(
+            status_code=422,
+            content={"error": "invalid_request", "message": summary, "fields": fields},
+        )
+
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status,
+            content={"error": exc.code, "message": exc.message, "fields": exc.fields},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": "http_error", "message": str(exc.detail), "fields": []},
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,46 @@
+"""Server spans for HTTP requests, so a report's trace starts at the worker's request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+class ServerSpanMiddleware:
+    """One SERVER span per request, by the tracer of the service owning the path (None: no span)."""
+
+    def __init__(
+        self, app: ASGIApp, *, tracer_for: Callable[[str], trace.Tracer | None]
+    ) -> None:
+        self._app = app
+        self._tracer_for = tracer_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap the request in a span named by method and route path."""
+        tracer = self._tracer_for(scope["path"]) if scope["type"] == "http" else None
+        if tracer is None:
+            await self._app(scope, receive, send)
+            return
+        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        name = f"{scope['method']} {scope['path']}"
+        with tracer.start_as_current_span(
+            name, context=_PROPAGATOR.extract(carrier), kind=SpanKind.SERVER
+        ) as span:
+            span.set_attribute("http.request.method", scope["method"])
+            span.set_attribute("url.path", scope["path"])
+
+            async def _send(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+                await send(message)
+
+            await self._app(scope, receive, _send)

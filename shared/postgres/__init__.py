@@ -1,0 +1,1 @@
+"""PostgreSQL plumbing: pools, migrations, the transactional outbox and the inbox."""

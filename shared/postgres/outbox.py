@@ -1,0 +1,137 @@
+"""The transactional outbox: events commit with their state change; a relay publishes them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from shared.events.envelope import OutgoingMessage
+from shared.telemetry.propagation import current_trace_headers, extract_from_headers
+
+log = logging.getLogger(__name__)
+
+
+def channel_for(schema: str) -> str:
+    """The LISTEN/NOTIFY channel that wakes a schema's relay."""
+    return f"{schema}_outbox"
+
+
+async def enqueue(conn: asyncpg.Connection, schema: str, messages: Sequence[OutgoingMessage]) -> None:
+    """Add messages to the outbox inside the caller's transaction and wake the relay on commit."""
+    if not messages:
+        return
+    rows = [
+        (m.topic, m.key, {k: v.decode() for k, v in m.headers.items()}, m.value) for m in messages
+    ]
+    await conn.executemany(
+        "INSERT INTO outbox (topic, key, headers, value) VALUES ($1, $2, $3, $4)", rows
+    )
+    # NOTIFY is delivered at commit, and never if the transaction rolls back.
+    await conn.execute("SELECT pg_notify($1, '')", channel_for(schema))
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order, woken by NOTIFY, with a slow poll as a backstop."""
+
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        database_url: str,
+        producer: AIOKafkaProducer,
+        schema: str,
+        tracer: trace.Tracer,
+        batch_size: int = 1000,
+        idle_poll_s: float = 1.0,
+        on_published: Callable[[int], object] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._database_url = database_url
+        self._producer = producer
+        self._schema = schema
+        self._tracer = tracer
+        self._batch_size = batch_size
+        self._idle_poll_s = idle_poll_s
+        self._on_published = on_published
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    async def run(self) -> None:
+        """Relay until cancelled; database or broker outages are waited out, not fatal."""
+        listener: asyncpg.Connection | None = None
+        backoff = 0.2
+        while True:
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await asyncpg.connect(self._database_url)
+                    await listener.add_listener(channel_for(self._schema), self._on_notify)
+                self._wake.clear()
+                sent = await self.publish_once()
+                backoff = 0.2
+                if sent >= self._batch_size:
+                    continue
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
+                except TimeoutError:
+                    pass
+            except asyncio.CancelledError:
+                if listener is not None and not listener.is_closed():
+                    await listener.close(timeout=2)
+                raise
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("outbox relay waiting: %s", exc, extra={"schema": self._schema})
+                listener = None
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except Exception:
+                log.exception("outbox relay failed to publish; retrying")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def _on_notify(self, *_args: object) -> None:
+        self._wake.set()
+
+    async def publish_once(self) -> int:
+        """Publish one batch; rows are deleted only after the broker acknowledged them."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            # One relay per schema at a time keeps each key's events in commit order.
+            if not await conn.fetchval(
+                "SELECT pg_try_advisory_xact_lock(hashtext($1))", channel_for(self._schema)
+            ):
+                return 0
+            rows = await conn.fetch(
+                "SELECT seq, topic, key, headers, value FROM outbox ORDER BY seq LIMIT $1",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            pending = [await self._send(row) for row in rows]
+            await asyncio.gather(*pending)
+            # By exact seq: a lower seq may still be uncommitted in another transaction.
+            await conn.execute(
+                "DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
+            )
+        self.published += len(rows)
+        if self._on_published is not None:
+            self._on_published(len(rows))
+        return len(rows)
+
+    async def _send(self, row: asyncpg.Record) -> asyncio.Future:
+        headers = {k: v.encode() for k, v in row["headers"].items()}
+        parent = extract_from_headers(headers)
+        with self._tracer.start_as_current_span(
+            f"{row['topic']} publish",
+            context=parent,
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": row["topic"]},
+        ):
+            headers.update(current_trace_headers())
+            return await self._producer.send(
+                row["topic"], value=row["value"], key=row["key"], headers=list(headers.items())
+            )

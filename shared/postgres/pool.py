@@ -1,0 +1,23 @@
+"""asyncpg pools that keep each service inside its own schema."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb in and out as Python objects, so storage code never hand-serialises.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, *, schema: str, max_size: int = 10) -> asyncpg.Pool:
+    """A pool whose connections see the service's schema first."""
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        server_settings={"search_path": schema, "application_name": f"nuanxin-{schema}"},
+        init=_init_connection,
+    )

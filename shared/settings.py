@@ -1,0 +1,62 @@
+"""Settings every service shares: where the broker and database are, telemetry, tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-secret-change-me"
+
+
+class PlatformSettings(BaseSettings):
+    """Connection and behaviour settings common to all services (env prefix ``NUANXIN_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="NUANXIN_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "test", "prod"] = Field(
+        "dev", description="Deployment kind; placeholder secrets are refused in prod."
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "NUANXIN_KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka-protocol bootstrap servers, comma separated.",
+    )
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/nuanxin",
+        validation_alias=AliasChoices("DATABASE_URL", "NUANXIN_DATABASE_URL"),
+        description="PostgreSQL URL; every service keeps its tables in its own schema.",
+    )
+    topic_partitions: int = Field(6, ge=1, description="Partitions for topics the system creates.")
+    fetch_max_wait_ms: int = Field(
+        10,
+        ge=1,
+        le=5000,
+        description="Consumer long-poll wait; low because the embedded broker does not wake "
+        "a long poll when data arrives.",
+    )
+    consumer_max_records: int = Field(500, ge=1, description="Most records one batch handles.")
+    consumer_max_attempts: int = Field(
+        3, ge=1, description="Attempts per message before it goes to the dead-letter topic."
+    )
+    db_pool_size: int = Field(10, ge=1, description="Largest asyncpg pool per service.")
+    jwt_secret: SecretStr = Field(
+        SecretStr(DEV_JWT_SECRET), description="HMAC secret for access tokens (HS256)."
+    )
+    jwt_issuer: str = Field("nuanxin", description="Required `iss` of access tokens.")
+    jwt_audience: str = Field("nuanxin-api", description="Required `aud` of access tokens.")
+    otlp_endpoint: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "NUANXIN_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector; when unset spans go to local files under trace_dir.",
+    )
+    trace_dir: Path = Field(Path("var/traces"), description="Where local span files are written.")
+    log_level: str = Field("INFO", description="Root log level.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> PlatformSettings:
+        if self.env == "prod" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("NUANXIN_JWT_SECRET must be set to a real secret when NUANXIN_ENV=prod")
+        return self

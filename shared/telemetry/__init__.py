@@ -1,0 +1,1 @@
+"""Traces, logs and metrics: set up once per process, shared by every service."""
