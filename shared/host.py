@@ -129,7 +129,9 @@ class ServiceHost(Generic[F]):
         """Migrate, create topics, connect, register handlers, then start consuming and relaying."""
         s = self.settings
         await migrate.upgrade(s.database_url, schema=self.name, script_location=self.spec.migrations)
-        await ensure_topics(s.kafka_bootstrap_servers, topics.ALL, partitions=s.topic_partitions)
+        await ensure_topics(
+            s.kafka_bootstrap_servers, [s.topic(t) for t in topics.ALL], partitions=s.topic_partitions
+        )
         pool = await create_pool(s.database_url, schema=self.name, max_size=s.db_pool_size)
         producer = create_producer(s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}")
         await producer.start()
@@ -158,6 +160,7 @@ class ServiceHost(Generic[F]):
             schema=self.name,
             tracer=self.tracer,
             on_published=self.metrics.events_out.labels(self.name).inc,
+            topic_prefix=s.namespace,
         )
         self._spawn(self.relay.run(), "outbox-relay")
         self._spawn(self._observe(), "observe")

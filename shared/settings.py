@@ -14,7 +14,9 @@ DEV_JWT_SECRET = "dev-only-insecure-secret-change-me"
 class PlatformSettings(BaseSettings):
     """Connection and behaviour settings common to all services (env prefix ``NUANXIN_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NUANXIN_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="NUANXIN_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     env: Literal["dev", "test", "prod"] = Field(
         "dev", description="Deployment kind; placeholder secrets are refused in prod."
@@ -28,6 +30,12 @@ class PlatformSettings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5432/nuanxin",
         validation_alias=AliasChoices("DATABASE_URL", "NUANXIN_DATABASE_URL"),
         description="PostgreSQL URL; every service keeps its tables in its own schema.",
+    )
+    namespace: str = Field(
+        "",
+        pattern=r"^[a-zA-Z0-9._-]*$",
+        description="Prefix of every topic and consumer group, so several deployments (or test "
+        "runs) can share one broker.",
     )
     topic_partitions: int = Field(6, ge=1, description="Partitions for topics the system creates.")
     fetch_max_wait_ms: int = Field(
@@ -54,6 +62,14 @@ class PlatformSettings(BaseSettings):
     )
     trace_dir: Path = Field(Path("var/traces"), description="Where local span files are written.")
     log_level: str = Field("INFO", description="Root log level.")
+
+    def topic(self, name: str) -> str:
+        """The broker-side name of a logical topic."""
+        return f"{self.namespace}{name}"
+
+    def group(self, name: str) -> str:
+        """The broker-side consumer group id of a service."""
+        return f"{self.namespace}{name}"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> PlatformSettings:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 import shared.events.catalogue  # noqa: F401  (registers every event type)
 from shared.events.base import EventBody, body_class
+from shared.telemetry.propagation import current_trace_headers
 
 CONTENT_TYPE = "application/json"
 
@@ -49,7 +50,7 @@ class IncomingEvent:
 
 
 def encode(body: EventBody, *, source: str, event_id: str | None = None) -> OutgoingMessage:
-    """Wrap a body as a binary-mode CloudEvent record keyed by its aggregate id."""
+    """Wrap a body as a binary-mode CloudEvent record keyed by its aggregate id, with trace context."""
     key = body.partition_key()
     event = CloudEvent(
         attributes={
@@ -63,10 +64,12 @@ def encode(body: EventBody, *, source: str, event_id: str | None = None) -> Outg
         data=body.model_dump(mode="json"),
     )
     message = ce_kafka.to_binary_event(event, key_mapper=lambda _e: key)
+    # The trace continues from whatever span wrapped the change (request or consumed event).
+    headers = {**message.headers, **current_trace_headers()}
     return OutgoingMessage(
         topic=body.topic,
         key=key.encode(),
-        headers=dict(message.headers),
+        headers=headers,
         value=message.value,
         event_id=event.get_id(),
     )

@@ -22,8 +22,8 @@ def subscribe(
 ) -> None:
     """Register a batch subscriber for ``topic`` in ``consumer.name``'s consumer group."""
     subscriber = broker.subscriber(
-        topic,
-        group_id=consumer.name,
+        settings.topic(topic),
+        group_id=settings.group(consumer.name),
         batch=True,
         max_records=settings.consumer_max_records,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,

@@ -50,6 +50,7 @@ class OutboxRelay:
         batch_size: int = 1000,
         idle_poll_s: float = 1.0,
         on_published: Callable[[int], object] | None = None,
+        topic_prefix: str = "",
     ) -> None:
         self._pool = pool
         self._database_url = database_url
@@ -59,6 +60,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle_poll_s = idle_poll_s
         self._on_published = on_published
+        self._topic_prefix = topic_prefix
         self._wake = asyncio.Event()
         self.published = 0
 
@@ -125,13 +127,14 @@ class OutboxRelay:
     async def _send(self, row: asyncpg.Record) -> asyncio.Future:
         headers = {k: v.encode() for k, v in row["headers"].items()}
         parent = extract_from_headers(headers)
+        topic = self._topic_prefix + row["topic"]
         with self._tracer.start_as_current_span(
-            f"{row['topic']} publish",
+            f"{topic} publish",
             context=parent,
             kind=SpanKind.PRODUCER,
-            attributes={"messaging.system": "kafka", "messaging.destination.name": row["topic"]},
+            attributes={"messaging.system": "kafka", "messaging.destination.name": topic},
         ):
             headers.update(current_trace_headers())
             return await self._producer.send(
-                row["topic"], value=row["value"], key=row["key"], headers=list(headers.items())
+                topic, value=row["value"], key=row["key"], headers=list(headers.items())
             )

@@ -1,0 +1,1 @@
+"""Test support: real infrastructure fixtures and an in-process system runner."""
