@@ -199,3 +199,23 @@ def trace_cmd(
         typer.echo(f"trace {trace_id}  ({len(spans)} spans; {', '.join(services)})")
         for line in render_tree(spans):
             typer.echo("  " + line)
+
+
+@app.command()
+def asyncapi(
+    out: Annotated[Path, typer.Option(help="Where the document lives.")] = Path("docs/asyncapi.json"),
+    check: Annotated[bool, typer.Option(help="Fail if the file differs from the catalogue.")] = False,
+) -> None:
+    """Write the AsyncAPI 3.0 document of the events (or check the committed one is current)."""
+    from shared.events.asyncapi import render
+
+    text = render()
+    if check:
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            typer.echo(f"{out} is out of date: run `nuanxin asyncapi`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{out} is current")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")

@@ -1,0 +1,80 @@
+"""Which reports open a case, and the deadlines a case gets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.routing.domain.case import Owner, deadlines_for, open_case, opens_case
+
+OPENED = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+ORDER = ["urgent", "high", "medium", "low"]
+
+
+@pytest.mark.parametrize("category", ["leaflets", "talk", "anything"])
+def test_policy_promotion_never_opens_a_case(category):
+    assert opens_case("policy_promotion", category) is False
+
+
+def test_elderly_visit_that_went_fine_opens_no_case():
+    assert opens_case("elderly_checkin", "visited_fine") is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "category"),
+    [
+        ("elderly_checkin", "needs_help"),
+        ("elderly_checkin", "no_answer"),
+        ("hazard", "blocked_fire_exit"),
+        ("civility", "littering"),
+        ("food_safety", "pests"),
+        ("residents_voice", "grievance"),
+    ],
+)
+def test_other_reports_open_a_case(kind, category):
+    assert opens_case(kind, category) is True
+
+
+def test_visited_fine_only_suppresses_elderly_checkins():
+    assert opens_case("hazard", "visited_fine") is True
+
+
+def test_acknowledge_deadlines_grow_as_severity_falls():
+    acks = [deadlines_for(s, OPENED).acknowledge_by for s in ORDER]
+    assert acks == sorted(acks)
+    assert len(set(acks)) == len(acks)
+
+
+def test_resolve_deadlines_grow_as_severity_falls():
+    resolves = [deadlines_for(s, OPENED).resolve_by for s in ORDER]
+    assert resolves == sorted(resolves)
+    assert len(set(resolves)) == len(resolves)
+
+
+@pytest.mark.parametrize("severity", ORDER)
+def test_acknowledge_comes_before_resolve_and_after_opening(severity):
+    deadlines = deadlines_for(severity, OPENED)
+    assert OPENED < deadlines.acknowledge_by < deadlines.resolve_by
+
+
+def test_deadlines_follow_the_opening_time():
+    later = datetime(2025, 3, 2, 8, 30, tzinfo=UTC)
+    early, late = deadlines_for("high", OPENED), deadlines_for("high", later)
+    assert late.acknowledge_by - early.acknowledge_by == later - OPENED
+    assert late.resolve_by - early.resolve_by == later - OPENED
+
+
+def test_open_case_carries_the_report_owner_and_deadlines():
+    owner = Owner(community_code="500112003001", street_code="500112003")
+    case = open_case(
+        report_id="r-1", kind="hazard", category="blocked_fire_exit", severity="urgent",
+        lon=106.63, lat=29.72, reporter_id=None, owner=owner, now=OPENED,
+    )
+    assert (case.report_id, case.owner, case.reporter_id, case.status) == ("r-1", owner, None, "open")
+    assert case.opened_at == OPENED
+    assert case.deadlines == deadlines_for("urgent", OPENED)
+    assert case.case_id != open_case(
+        report_id="r-1", kind="hazard", category="blocked_fire_exit", severity="urgent",
+        lon=106.63, lat=29.72, reporter_id=None, owner=owner, now=OPENED,
+    ).case_id
