@@ -55,9 +55,9 @@ async def run_system(
     exporter: SpanExporter | None = None,
 ) -> AsyncIterator[RunningSystem]:
     """Start the targets in this process with an HTTP server on a free port; stop on exit."""
+    registry = CollectorRegistry()
     hosts = [
-        ServiceHost(spec_for(t), settings, exporter=exporter, registry=CollectorRegistry())
-        for t in targets
+        ServiceHost(spec_for(t), settings, exporter=exporter, registry=registry) for t in targets
     ]
     port = free_port()
     server = uvicorn.Server(

@@ -1,0 +1,66 @@
+"""`nuanxin up` (what `make run` starts) on the embedded defaults: it serves, and Ctrl-C leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+from nuanxin.embedded import free_port
+
+
+def _processes_mentioning(text: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if any(text in part for part in proc.info["cmdline"] or ()):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def test_up_serves_everything_and_ctrl_c_stops_all_of_it(tmp_path):
+    kafka_port, pg_port, http_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+    env |= {"NUANXIN_KAFKA_PORT": str(kafka_port), "NUANXIN_PG_PORT": str(pg_port)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nuanxin", "up", "--port", str(http_port), "--data", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True,
+    )
+    banner: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            banner.append(line)
+            if line.startswith("Ctrl-C stops everything"):
+                break
+        text = "".join(banner)
+        assert "nuanxin is up." in text, text
+        assert f"http://127.0.0.1:{http_port}/docs" in text
+        assert "worker w-demo" in text and "district staff" in text
+
+        health = httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=10)
+        assert health.status_code == 200
+        assert set(health.json()["services"]) == {"reports", "routing", "notify", "wishes"}
+        assert httpx.get(f"http://127.0.0.1:{http_port}/", timeout=10).status_code == 200
+        assert _processes_mentioning(str(tmp_path)), "the embedded PostgreSQL runs from --data"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(60)
+        rest = proc.stdout.read()
+    assert code in (0, 130), "a clean exit (130 is the shell's code for Ctrl-C)"
+    assert "nuanxin stopped." in rest
+    time.sleep(0.5)
+    left = [p for p in _processes_mentioning(str(tmp_path)) if p.status() != psutil.STATUS_ZOMBIE]
+    left += [p for p in _processes_mentioning(f"127.0.0.1:{kafka_port}")
+             if p.status() != psutil.STATUS_ZOMBIE]
+    assert left == [], [p.info["cmdline"] for p in left]
