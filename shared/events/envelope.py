@@ -88,6 +88,8 @@ def decode(
     header_map = {name: raw for name, raw in headers}
     if "ce_type" not in header_map or "ce_id" not in header_map:
         raise PoisonMessage("not a CloudEvent: ce_id and ce_type headers are required")
+    if header_map.get("ce_specversion") != b"1.0":
+        raise PoisonMessage("only CloudEvents 1.0 is accepted: ce_specversion must be 1.0")
     if value is None:
         raise PoisonMessage("empty message value")
     try:

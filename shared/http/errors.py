@@ -22,8 +22,12 @@ class ProblemError(Exception):
 
 
 def _field_name(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    # Only the first element says where the field was (body, query, ...); later ones are names.
+    parts = [str(p) for p in (loc[1:] if loc and loc[0] in _LOCATIONS else loc)]
     return ".".join(parts) or "request"
+
+
+_LOCATIONS = ("body", "query", "path", "header", "form", "cookie")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -12,7 +12,8 @@ def read_spans(trace_dir: Path) -> list[dict]:
     """Every span recorded in the folder's JSON-lines files."""
     spans = []
     for path in sorted(trace_dir.glob("spans-*.jsonl")):
-        with path.open(encoding="utf-8") as lines:
+        # A crash mid-write can cut a multi-byte character: replace it, then the JSON check skips it.
+        with path.open(encoding="utf-8", errors="replace") as lines:
             for line in lines:
                 line = line.strip()
                 if line:

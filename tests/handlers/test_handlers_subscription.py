@@ -174,13 +174,6 @@ async def test_a_record_that_is_no_cloudevent_still_reaches_process(broker):
     assert consumer.batches == [[record]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="faststream's batch parser decodes every header as UTF-8 before the handler runs, so a "
-    "record with a binary header never reaches EventConsumer and cannot be dead-lettered "
-    "(shared/kafka/subscription.py: subscribe() uses the default parser)",
-)
 async def test_a_record_with_a_binary_header_still_reaches_process(broker):
     consumer = RecordingConsumer("routing")
     subscribe(broker, topic="reports", consumer=consumer, settings=SETTINGS)

@@ -78,7 +78,7 @@ def test_other_kinds_need_no_description():
 
 
 def test_rejection_message_names_the_field():
-    with pytest.raises(ReportRejected, match="^category: "):
+    with pytest.raises(ReportRejected, match=r"^category: "):
         _report(kind="civility", category="blocked_fire_exit")
 
 

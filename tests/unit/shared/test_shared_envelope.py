@@ -118,11 +118,6 @@ def test_decode_refuses_a_record_with_no_headers_at_all():
         decode([], encode(REPORT, source="/s").value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decode() accepts a record without ce_specversion (the SDK defaults it to 1.0), "
-    "although CloudEvents requires it (shared/events/envelope.py:89)",
-)
 def test_decode_refuses_a_record_missing_ce_specversion():
     message = encode(REPORT, source="/s")
     headers = {k: v for k, v in message.headers.items() if k != "ce_specversion"}
