@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CollectorRegistry
 
 from shared.auth import TokenCodec
+from shared.clock import Clock, SystemClock
 from shared.events import topics
 from shared.http.errors import ProblemError
 from shared.kafka.admin import ensure_topics
@@ -37,6 +38,7 @@ from shared.telemetry.setup import create_tracer_provider
 
 log = logging.getLogger(__name__)
 F = TypeVar("F")
+S = TypeVar("S")
 
 
 @dataclass
@@ -52,7 +54,13 @@ class Runtime:
     dead_letters: DeadLetterPublisher
     metrics: ServiceMetrics
     tokens: TokenCodec
+    clock: Clock
+    overrides: dict[str, Any] = field(default_factory=dict)
     consumers: list[tuple[str, EventConsumer]] = field(default_factory=list)
+
+    def service_settings(self, cls: type[S]) -> S:
+        """The service's own settings: environment, then any overrides the host was given."""
+        return cls(**self.overrides)
 
     def consume(
         self, topic: str, *, apply_one: ApplyOne, prepare: Prepare | None = None
@@ -94,8 +102,12 @@ class ServiceHost(Generic[F]):
         *,
         exporter: SpanExporter | None = None,
         registry: CollectorRegistry | None = None,
+        clock: Clock | None = None,
+        overrides: dict[str, Any] | None = None,
     ) -> None:
         self.spec = spec
+        self.overrides = overrides or {}
+        self.clock: Clock = clock or SystemClock()
         self.settings = settings
         self.tokens = TokenCodec(
             settings.jwt_secret.get_secret_value(), settings.jwt_issuer, settings.jwt_audience
@@ -150,6 +162,8 @@ class ServiceHost(Generic[F]):
             dead_letters=DeadLetterPublisher(producer=producer),
             metrics=self.metrics,
             tokens=self.tokens,
+            clock=self.clock,
+            overrides=self.overrides,
         )
         self._factory = self.spec.create(self.runtime)
         await broker.start()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -13,10 +16,16 @@ from tests.support.infra import Infra, session_infra
 
 
 @pytest.fixture(scope="session")
-def infra_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def infra_handle() -> Iterator:
     """The broker and PostgreSQL for the session (environment, Docker, or embedded)."""
-    with session_infra(tmp_path_factory.mktemp("infra")) as handle:
-        yield handle
+    # Not under pytest's basetemp: pytest prunes old basetemps, which would pull the data
+    # folder from under a server that a concurrent session is still running.
+    folder = Path(tempfile.mkdtemp(prefix="nuanxin-test-infra-"))
+    try:
+        with session_infra(folder) as handle:
+            yield handle
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import asyncpg
 
-from services.routing.app.open_case import Locator, OpenCase
+from services.routing.app.act import ActOnCase
+from services.routing.app.escalation import EscalationScheduler
+from services.routing.app.route_report import Locator, RouteReport
+from services.routing.domain.calendar import WorkCalendar
 from services.routing.domain.case import Owner
 from services.routing.domain.geometry import JurisdictionIndex
+from services.routing.domain.hierarchy import Hierarchy
+from services.routing.domain.sla import SlaPolicy
+from services.routing.geodata.hierarchy import load_hierarchy
 from services.routing.geodata.loader import load_geojson_jurisdictions
 from services.routing.handlers import kafka as kafka_handlers
 from services.routing.settings import RoutingSettings
-from services.routing.storage.postgres import PostgresCaseQueries, insert_case
+from services.routing.storage.postgres import PostgresCaseQueries
 from shared.events.reports import ReportSubmittedV1
 from shared.host import Runtime
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_locator(settings: RoutingSettings) -> Locator:
     """Load jurisdictions and build the spatial index."""
     _streets, communities = load_geojson_jurisdictions(settings.jurisdictions_path)
     index = JurisdictionIndex((c.code, c.geometry) for c in communities)
-    return Locator(index=index, street_of={c.code: c.parent_code for c in communities})
+    return Locator(
+        index=index,
+        street_of={c.code: c.parent_code for c in communities},
+        co_owner_m=settings.co_owner_distance_m,
+    )
+
+
+def create_policy(settings: RoutingSettings) -> SlaPolicy:
+    """The SLA rules on the working calendar."""
+    return SlaPolicy.from_json(settings.sla_policy_path, WorkCalendar.from_json(settings.calendar_path))
 
 
 @dataclass
@@ -35,15 +47,28 @@ class RoutingFactory:
     """Everything routing's handlers call, built once per process."""
 
     runtime: Runtime
+    settings: RoutingSettings
     locator: Locator
-    clock: Callable[[], datetime] = _utcnow
+    policy: SlaPolicy
+    hierarchy: Hierarchy
     cases: PostgresCaseQueries = field(init=False)
-    open_case: OpenCase = field(init=False)
+    route: RouteReport = field(init=False)
+    act: ActOnCase = field(init=False)
+    scheduler: EscalationScheduler = field(init=False)
     _owners: dict[str, Owner] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.cases = PostgresCaseQueries(pool=self.runtime.pool)
-        self.open_case = OpenCase(clock=self.clock)
+        rt = self.runtime
+        self.cases = PostgresCaseQueries(pool=rt.pool)
+        self.route = RouteReport(policy=self.policy, hierarchy=self.hierarchy, clock=rt.clock)
+        self.act = ActOnCase(pool=rt.pool, policy=self.policy, hierarchy=self.hierarchy, clock=rt.clock)
+        breaches = rt.metrics.counter("nuanxin_sla_breaches_total", "SLA deadlines missed", ("deadline",))
+        self.scheduler = EscalationScheduler(
+            pool=rt.pool, clock=rt.clock, hierarchy=self.hierarchy, tracer=rt.tracer,
+            batch_size=self.settings.scheduler_batch_size,
+            on_breach=lambda deadline: breaches.labels(rt.name, deadline).inc(),
+        )
+        self._open_cases = rt.metrics.gauge("nuanxin_open_cases", "Cases by status", ("status",))
 
     def locate_reports(self, reports: Sequence[ReportSubmittedV1]) -> None:
         """Locate a whole batch in one vectorised query before its transaction."""
@@ -51,15 +76,33 @@ class RoutingFactory:
         self._owners = {r.report_id: o for r, o in zip(reports, owners, strict=True)}
 
     async def route_report(self, conn: asyncpg.Connection, report: ReportSubmittedV1) -> None:
-        """Open the report's case (if its kind opens one) inside the consumer's transaction."""
-        owner = self._owners.get(report.report_id) or self.locator.owners([(report.lon, report.lat)])[0]
-        opened = self.open_case(report, owner)
-        if opened is not None:
-            await insert_case(conn, *opened)
+        """Route one report inside the consumer's transaction."""
+        owner = self._owners.get(report.report_id)
+        if owner is None:
+            owner = self.locator.owners([(report.lon, report.lat)])[0]
+        await self.route(conn, report, owner)
+
+    def background(self) -> list:
+        """The SLA clock and the case gauges."""
+        return [self.scheduler.run(self.settings.scheduler_interval_s), self._refresh_gauges()]
+
+    async def _refresh_gauges(self) -> None:
+        while True:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                rows = await self.runtime.pool.fetch(
+                    "SELECT status, count(*) AS n FROM cases GROUP BY status"
+                )
+                for row in rows:
+                    self._open_cases.labels(self.runtime.name, row["status"]).set(row["n"])
+            await asyncio.sleep(5)
 
 
 def create(runtime: Runtime) -> RoutingFactory:
     """Build the composition root and register its Kafka handlers."""
-    factory = RoutingFactory(runtime=runtime, locator=create_locator(RoutingSettings()))
+    settings = runtime.service_settings(RoutingSettings)
+    factory = RoutingFactory(
+        runtime=runtime, settings=settings, locator=create_locator(settings),
+        policy=create_policy(settings), hierarchy=load_hierarchy(),
+    )
     kafka_handlers.register(runtime, factory)
     return factory

@@ -16,6 +16,7 @@ from nuanxin.app import create_app
 from nuanxin.embedded import free_port
 from nuanxin.targets import spec_for
 from shared.auth import Principal, TokenCodec
+from shared.clock import Clock
 from shared.host import ServiceHost
 from shared.settings import PlatformSettings
 
@@ -53,11 +54,17 @@ async def run_system(
     targets: Sequence[str],
     *,
     exporter: SpanExporter | None = None,
+    clock: Clock | None = None,
+    overrides: dict[str, dict] | None = None,
 ) -> AsyncIterator[RunningSystem]:
     """Start the targets in this process with an HTTP server on a free port; stop on exit."""
     registry = CollectorRegistry()
     hosts = [
-        ServiceHost(spec_for(t), settings, exporter=exporter, registry=registry) for t in targets
+        ServiceHost(
+            spec_for(t), settings, exporter=exporter, registry=registry, clock=clock,
+            overrides=(overrides or {}).get(t),
+        )
+        for t in targets
     ]
     port = free_port()
     server = uvicorn.Server(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 NO_CASE = {("policy_promotion", None), ("elderly_checkin", "visited_fine")}
 
 DISTRICT_CODE = "500112"
+TRIAGE = "district triage"
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Owner:
 
     community_code: str | None
     street_code: str | None
+    co_owner_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Deadlines:
 
     acknowledge_by: datetime
     resolve_by: datetime
+    basis: str = "calendar"
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,17 @@ class Case:
     owner: Owner
     lon: float
     lat: float
-    reporter_id: str | None
+    reporter_id: str
+    reporter_hidden: bool
     opened_at: datetime
     deadlines: Deadlines
-    status: str = "open"
+    hierarchy_version: str
+    status: str = "new"
+
+    @property
+    def visible_reporter(self) -> str | None:
+        """The reporter as the community may see them (None when hidden)."""
+        return None if self.reporter_hidden else self.reporter_id
 
 
 def opens_case(kind: str, category: str) -> bool:
@@ -51,7 +61,7 @@ def opens_case(kind: str, category: str) -> bool:
     return (kind, None) not in NO_CASE and (kind, category) not in NO_CASE
 
 
-# Placeholder policy by severity; the SLA policy per kind and category replaces it.
+# Fallback policy by severity, used when no SLA policy file is configured.
 _BY_SEVERITY = {
     "urgent": (timedelta(minutes=15), timedelta(hours=2)),
     "high": (timedelta(hours=2), timedelta(hours=24)),
@@ -74,8 +84,11 @@ def open_case(
     severity: str,
     lon: float,
     lat: float,
-    reporter_id: str | None,
+    reporter_id: str,
+    reporter_hidden: bool,
     owner: Owner,
+    deadlines: Deadlines,
+    hierarchy_version: str,
     now: datetime,
 ) -> Case:
     """A new case for a report, with its owner and deadlines."""
@@ -89,6 +102,8 @@ def open_case(
         lon=lon,
         lat=lat,
         reporter_id=reporter_id,
+        reporter_hidden=reporter_hidden,
         opened_at=now,
-        deadlines=deadlines_for(severity, now),
+        deadlines=deadlines,
+        hierarchy_version=hierarchy_version,
     )

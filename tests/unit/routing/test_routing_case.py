@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.routing.domain.case import Owner, deadlines_for, open_case, opens_case
+from services.routing.domain.case import (
+    Owner,
+    deadlines_for,
+    open_case,
+    opens_case,
+)
 
 OPENED = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 ORDER = ["urgent", "high", "medium", "low"]
@@ -67,14 +72,18 @@ def test_deadlines_follow_the_opening_time():
 
 def test_open_case_carries_the_report_owner_and_deadlines():
     owner = Owner(community_code="500112003001", street_code="500112003")
-    case = open_case(
-        report_id="r-1", kind="hazard", category="blocked_fire_exit", severity="urgent",
-        lon=106.63, lat=29.72, reporter_id=None, owner=owner, now=OPENED,
-    )
-    assert (case.report_id, case.owner, case.reporter_id, case.status) == ("r-1", owner, None, "open")
+    deadlines = deadlines_for("urgent", OPENED)
+
+    def opened():
+        return open_case(
+            report_id="r-1", kind="food_safety", category="kitchen_hygiene", severity="urgent",
+            lon=106.63, lat=29.72, reporter_id="w-1", reporter_hidden=True, owner=owner,
+            deadlines=deadlines, hierarchy_version="v1", now=OPENED,
+        )
+
+    case = opened()
+    assert (case.report_id, case.owner, case.status) == ("r-1", owner, "new")
+    assert case.reporter_id == "w-1" and case.visible_reporter is None
     assert case.opened_at == OPENED
-    assert case.deadlines == deadlines_for("urgent", OPENED)
-    assert case.case_id != open_case(
-        report_id="r-1", kind="hazard", category="blocked_fire_exit", severity="urgent",
-        lon=106.63, lat=29.72, reporter_id=None, owner=owner, now=OPENED,
-    ).case_id
+    assert case.deadlines == deadlines
+    assert case.case_id != opened().case_id
