@@ -40,7 +40,13 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    prefixes = [(host.router.prefix, host) for host in hosts]
+    # Which service owns a path: the first segment of each of its routes (/reports, /open311, ...).
+    prefixes = [
+        ("/" + route.path.strip("/").split("/")[0], host)
+        for host in hosts
+        for route in host.router.routes
+        if getattr(route, "path", "").strip("/")
+    ]
     for host in hosts:
         app.include_router(host.router)
 

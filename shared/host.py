@@ -231,6 +231,7 @@ class ServiceHost(Generic[F]):
             rt = self.runtime
             if rt is None:
                 continue
+            s = rt.settings
             with contextlib.suppress(Exception):
                 backlog = await rt.pool.fetchval("SELECT count(*) FROM outbox")
                 self.metrics.outbox_backlog.labels(self.name).set(backlog)
@@ -244,5 +245,5 @@ class ServiceHost(Generic[F]):
                         pos = await consumer.position(tp)
                         if high is not None:
                             self.metrics.consumer_lag.labels(
-                                self.name, self.name, tp.topic, str(tp.partition)
+                                self.name, s.group(self.name), tp.topic, str(tp.partition)
                             ).set(max(high - pos, 0))

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict
 class EventBody(BaseModel):
     """An event's data; ``event_type`` is the CloudEvents ``type`` and carries the version."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Tolerant reader: a field added by a newer producer is ignored, so additive changes can
+    # roll out producer-first without dead-lettering anything.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
     topic: ClassVar[str]

@@ -14,13 +14,19 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def principal_dependency(
-    codec: TokenCodec, *roles: Role
+    codec: TokenCodec, *roles: Role, allow_query_token: bool = False
 ) -> Callable[..., Principal]:
-    """A FastAPI dependency accepting only valid tokens of the given roles (any role if none)."""
+    """A FastAPI dependency accepting only valid tokens of the given roles (any role if none).
+
+    ``allow_query_token`` accepts ``?access_token=`` too, for the browser's EventSource, which
+    cannot send headers; elsewhere tokens in URLs would end up in access logs.
+    """
 
     async def _dependency(request: Request) -> Principal:
         credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
-        token = credentials.credentials if credentials else request.query_params.get("access_token")
+        token = credentials.credentials if credentials else None
+        if token is None and allow_query_token:
+            token = request.query_params.get("access_token")
         if not token:
             raise ProblemError(401, "unauthenticated", "an access token is required")
         try:

@@ -43,6 +43,7 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
     """The notify routes, bound to the service's composition root."""
     router = APIRouter(prefix="/notify", tags=["notify"])
     staff = principal_dependency(tokens, *STAFF)
+    stream_staff = principal_dependency(tokens, *STAFF, allow_query_token=True)
 
     @router.get("/feed")
     async def feed(
@@ -57,7 +58,7 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
     @router.get("/stream", response_class=StreamingResponse)
     async def stream(
         request: Request,
-        principal: Annotated[Principal, Depends(staff)],
+        principal: Annotated[Principal, Depends(stream_staff)],
         last_event_id: Annotated[str | None, Header()] = None,
         since: Annotated[int | None, Query(ge=0, description="Replay from after this seq.")] = None,
     ) -> StreamingResponse:

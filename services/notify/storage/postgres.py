@@ -21,6 +21,9 @@ async def append(
     trace_id: str | None,
 ) -> None:
     """Append one entry (a repeated event id is ignored) and wake the live streams on commit."""
+    # Streams read by seq; held to commit, this lock makes commit order equal seq order, so a
+    # stream never passes a seq whose row commits later (several notify instances).
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHANNEL)
     seq = await conn.fetchval(
         """
         INSERT INTO feed (event_id, event_type, case_id, community_code, street_code, payload,
