@@ -44,12 +44,12 @@ class ReportsFactory:
         """A case was opened for one of our reports."""
         await mark_routed(
             conn, report_id=event.report_id, case_id=event.case_id,
-            community_code=event.community_code,
+            community_code=event.community_code, resolve_by=event.resolve_by,
         )
 
 
 def create(runtime: Runtime) -> ReportsFactory:
     """Build the composition root and register its Kafka handlers."""
-    factory = ReportsFactory(runtime=runtime, settings=ReportsSettings())
+    factory = ReportsFactory(runtime=runtime, settings=runtime.service_settings(ReportsSettings))
     kafka_handlers.register(runtime, factory)
     return factory

@@ -3,12 +3,12 @@
 from pathlib import Path
 
 from services.reports import factory
-from services.reports.handlers.http import create_router
+from services.reports.handlers.routes import create_routes
 from shared.host import ServiceSpec
 
 SPEC = ServiceSpec(
     name="reports",
     migrations=Path(__file__).parent / "storage" / "migrations",
     create=factory.create,
-    router=create_router,
+    router=create_routes,
 )

@@ -32,7 +32,7 @@ async def test_staff_move_a_case_through_its_life_and_every_move_is_audited(sett
     clock = ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # Monday 10:00 in Chongqing
     home, other = COMMUNITIES[10], COMMUNITIES[200]
     async with run_system(settings, ["routing"], clock=clock) as system:
-        case_id, body = await _open_one(settings, system, home, kind="hazard",
+        case_id, _ = await _open_one(settings, system, home, kind="hazard",
                                         category="blocked_fire_exit", severity="high", reporter="w-9")
         officer = system.client(system.token("c-1", "community_staff", community=home.code))
         stranger = system.client(system.token("c-2", "community_staff", community=other.code))
@@ -64,7 +64,8 @@ async def test_staff_move_a_case_through_its_life_and_every_move_is_audited(sett
 
             r = await officer.post(f"{act}/resolve", json={"note": "", "photos": []})
             assert r.status_code == 409 and "needs a note" in r.json()["message"]
-            r = await officer.post(f"{act}/resolve", json={"note": "出口已清理", "photos": ["sha256:" + "a" * 64 + ".jpg"]})
+            photo = "sha256:" + "a" * 64 + ".jpg"
+            r = await officer.post(f"{act}/resolve", json={"note": "出口已清理", "photos": [photo]})
             assert r.json()["status"] == "resolved"
             r = await reporter.post(f"{act}/reopen", json={"note": "blocked again"})
             assert r.json()["status"] == "in_progress"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from services.reports.domain.report import Report
@@ -88,11 +90,16 @@ class PostgresReportStore:
 
 
 async def mark_routed(
-    conn: asyncpg.Connection, *, report_id: str, case_id: str, community_code: str | None
+    conn: asyncpg.Connection,
+    *,
+    report_id: str,
+    case_id: str,
+    community_code: str | None,
+    resolve_by: datetime | None = None,
 ) -> None:
     """Record that routing opened a case for the report (inside the consumer's transaction)."""
     await conn.execute(
         "UPDATE reports SET status = 'routed', case_id = $2::uuid, community_code = $3, "
-        "updated_at = now() WHERE report_id = $1::uuid",
-        report_id, case_id, community_code,
+        "resolve_by = $4, updated_at = now() WHERE report_id = $1::uuid",
+        report_id, case_id, community_code, resolve_by,
     )
