@@ -99,8 +99,8 @@ async def test_two_routing_instances_escalate_each_case_exactly_once(settings):
         await publish(settings, bodies)
         await wait_rows(settings, "SELECT 1 FROM cases", len(bodies))
         clock.advance(timedelta(minutes=20))  # past acknowledge (10 min), before resolve (60 min)
-        await wait_rows(settings, "SELECT 1 FROM deadlines WHERE kind = 'acknowledge' AND fired_at IS NOT NULL",
-                        len(bodies))
+        acknowledged = "SELECT 1 FROM deadlines WHERE kind = 'acknowledge' AND fired_at IS NOT NULL"
+        await wait_rows(settings, acknowledged, len(bodies))
         clock.advance(timedelta(hours=3))  # past the street rung (60 min) and the district (120 min)
         escalations = await wait_rows(settings, "SELECT * FROM escalations", 2 * len(bodies))
         await asyncio.sleep(2)  # a second instance must not add anything late

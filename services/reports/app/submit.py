@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from services.reports.domain.report import Report, new_report
+from services.reports.domain.ratelimit import RateLimited, RateLimiter
+from services.reports.domain.report import Report, ReportRejected, new_report
 from shared.events.envelope import OutgoingMessage, encode
 from shared.events.reports import ReportSubmittedV1
 
@@ -19,6 +20,12 @@ class ReportStore(Protocol):
     async def add(
         self, report: Report, *, idempotency_key: str | None, message: OutgoingMessage
     ) -> tuple[Report, bool]: ...
+
+
+class PhotoCatalog(Protocol):
+    """Which photo references name stored photos."""
+
+    def exists(self, ref: str) -> bool: ...
 
 
 def submitted_event(report: Report) -> ReportSubmittedV1:
@@ -42,9 +49,20 @@ def submitted_event(report: Report) -> ReportSubmittedV1:
 class SubmitReport:
     """Validate, store and publish a report; a retried request with the same key changes nothing."""
 
-    def __init__(self, *, store: ReportStore, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        store: ReportStore,
+        clock: Callable[[], datetime],
+        photos: PhotoCatalog,
+        max_photos: int,
+        rate_limiter: RateLimiter,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._photos = photos
+        self._max_photos = max_photos
+        self._rate_limiter = rate_limiter
 
     async def __call__(
         self,
@@ -57,12 +75,23 @@ class SubmitReport:
         severity: str | None = None,
         description: str = "",
         address: str | None = None,
+        photos: tuple[str, ...] = (),
         idempotency_key: str | None = None,
     ) -> tuple[Report, bool]:
-        """Returns the report and whether it was created by this call."""
+        """Returns the report and whether it was created by this call; RateLimited if too many."""
+        now = self._clock()
+        decision = self._rate_limiter.check(reporter_id, now)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after_s)
+        photos = tuple(dict.fromkeys(photos))
+        if len(photos) > self._max_photos:
+            raise ReportRejected("photos", f"at most {self._max_photos} photos per report")
+        unknown = [ref for ref in photos if not self._photos.exists(ref)]
+        if unknown:
+            raise ReportRejected("photos", f"upload these photos first: {', '.join(unknown)}")
         report = new_report(
             reporter_id=reporter_id, kind=kind, category=category, lon=lon, lat=lat,
-            now=self._clock(), severity=severity, description=description, address=address,
+            now=now, severity=severity, description=description, address=address, photos=photos,
         )
         message = encode(submitted_event(report), source=SOURCE)
         return await self._store.add(report, idempotency_key=idempotency_key, message=message)

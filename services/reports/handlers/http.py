@@ -5,9 +5,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Response
+from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.reports.domain.ratelimit import RateLimited
 from services.reports.domain.report import Report, ReportRejected
 from shared.auth import Principal, TokenCodec
 from shared.http.errors import ProblemError
@@ -42,6 +44,10 @@ class SubmitReportRequest(BaseModel):
     location: Location
     description: str = Field("", max_length=2000, description="What the worker saw.")
     address: str | None = Field(None, max_length=200, description="Address text, optional.")
+    photos: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="Refs returned by POST /reports/photos, e.g. sha256:<hex>.jpg.",
+    )
 
 
 class ReportView(BaseModel):
@@ -82,19 +88,25 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
         response: Response,
         principal: Annotated[Principal, Depends(worker)],
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-    ) -> ReportView:
+    ) -> ReportView | JSONResponse:
         """File a report; resend with the same Idempotency-Key and get the same report back."""
         lon, lat = factory().to_wgs84(body.location.lon, body.location.lat, body.location.crs)
         try:
             report, created = await factory().submit_report(
                 reporter_id=principal.subject, kind=body.kind, category=body.category,
                 lon=lon, lat=lat, severity=body.severity, description=body.description,
-                address=body.address, idempotency_key=idempotency_key,
+                address=body.address, photos=tuple(body.photos), idempotency_key=idempotency_key,
             )
         except ReportRejected as exc:
             raise ProblemError(
                 422, "invalid_report", str(exc), fields=[{"field": exc.field, "problem": exc.problem}]
             ) from exc
+        except RateLimited as exc:
+            # Returned, not raised: ProblemError carries no headers and Retry-After matters here.
+            return JSONResponse(
+                {"error": "too_many_requests", "message": str(exc), "fields": []},
+                status_code=429, headers={"Retry-After": str(exc.retry_after_s)},
+            )
         trace.get_current_span().set_attribute("nuanxin.report_id", report.report_id)
         if not created:
             response.status_code = 200
