@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.reports.app.submit import SubmitReport
+from services.reports.domain import progress
 from services.reports.domain.photos import PhotoLimits
 from services.reports.domain.ratelimit import RateLimiter
 from services.reports.handlers import kafka as kafka_handlers
 from services.reports.settings import ReportsSettings
 from services.reports.storage.photo_store import FilesystemPhotoStore
-from services.reports.storage.postgres import PostgresReportStore, mark_routed
-from shared.events.cases import CaseOpenedV1
+from services.reports.storage.postgres import PostgresReportStore, follow_case, mark_routed
+from shared.events.base import EventBody
+from shared.events.cases import CaseEscalatedV1, CaseJoinedV1, CaseOpenedV1, CaseTransitionedV1
 from shared.geo.coords import gcj02_to_wgs84
 from shared.host import Runtime
 
@@ -56,13 +58,34 @@ class ReportsFactory:
         """Coordinates in the one system used inside (WGS84)."""
         return gcj02_to_wgs84(lon, lat) if crs == "GCJ02" else (lon, lat)
 
-    async def record_case_opened(self, conn: asyncpg.Connection, event: CaseOpenedV1) -> None:
-        """A case was opened for one of our reports."""
-        await mark_routed(
-            conn, report_id=event.report_id, case_id=event.case_id,
-            community_code=event.community_code, resolve_by=event.resolve_by,
-        )
-
+    async def follow_case(self, conn: asyncpg.Connection, event: EventBody) -> None:
+        """Mirror a case event onto its reports (inside the consumer's transaction)."""
+        if isinstance(event, CaseOpenedV1):
+            await mark_routed(
+                conn, report_id=event.report_id, case_id=event.case_id,
+                community_code=event.community_code, street_code=event.street_code,
+                co_owner_code=event.co_owner_code, resolve_by=event.resolve_by,
+                status_notes=progress.routed_note(event.community_code),
+            )
+        elif isinstance(event, CaseJoinedV1):
+            await mark_routed(
+                conn, report_id=event.report_id, case_id=event.case_id,
+                community_code=event.community_code, street_code=event.street_code,
+                co_owner_code=event.co_owner_code,
+                status_notes=progress.joined_note(event.cluster_size),
+            )
+        elif isinstance(event, CaseTransitionedV1):
+            await follow_case(
+                conn, case_id=event.case_id, status=progress.report_status(event.to_status),
+                status_notes=progress.transition_note(event.action, event.note, event.community_code),
+                community_code=event.community_code, street_code=event.street_code,
+                co_owner_code=event.co_owner_code,
+            )
+        elif isinstance(event, CaseEscalatedV1):
+            await follow_case(
+                conn, case_id=event.case_id, co_owner_code=event.co_owner_code,
+                status_notes=progress.escalated_note(event.to_unit_name, event.level),
+            )
 
 def create(runtime: Runtime) -> ReportsFactory:
     """Build the composition root and register its Kafka handlers."""

@@ -35,6 +35,9 @@ class ReportSubmittedV1(EventBody):
     reporter_hidden: bool = Field(
         default=False, description="Hide the reporter from the community (food safety, civility)."
     )
+    opens_case: bool = Field(
+        default=True, description="False for a log entry (policy promotion, a visit that went fine)."
+    )
     submitted_at: datetime = Field(description="When intake accepted it (UTC).")
 
     def partition_key(self) -> str:

@@ -42,6 +42,7 @@ def submitted_event(report: Report) -> ReportSubmittedV1:
         photos=report.photos,
         reporter_id=report.reporter_id,
         reporter_hidden=report.reporter_hidden,
+        opens_case=report.opens_case,
         submitted_at=report.submitted_at,
     )
 

@@ -17,6 +17,7 @@ class Category:
     name_zh: str
     name_en: str
     default_severity: Severity
+    opens_case: bool = True  # False: a log entry for the record (a leaflet run, a fine visit)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Kind:
     categories: tuple[Category, ...]
     reporter_hidden: bool = False
     description_required: bool = False
+    photo_required: bool = False  # evidence is the point of the report
 
     def category(self, code: str) -> Category | None:
         """The category with that code, or None."""
@@ -57,17 +59,17 @@ KINDS: dict[str, Kind] = {
             Category("expired_food", "过期食品", "Expired food", "high"),
             Category("no_licence", "无证经营", "No licence displayed", "medium"),
             Category("pests", "虫鼠害", "Pests", "high"),
-        ), reporter_hidden=True),
+        ), reporter_hidden=True, photo_required=True),
         Kind("residents_voice", "民情民意收集员", "Residents' voice", (
             Category("grievance", "小牢骚", "Grievance", "low"),
             Category("suggestion", "建议", "Suggestion", "low"),
         ), description_required=True),
         Kind("policy_promotion", "政策法规宣传员", "Policy promotion", (
-            Category("leaflets", "发放宣传单", "Leaflets handed out", "low"),
-            Category("talk", "政策宣讲", "Talk given", "low"),
+            Category("leaflets", "发放宣传单", "Leaflets handed out", "low", opens_case=False),
+            Category("talk", "政策宣讲", "Talk given", "low", opens_case=False),
         )),
         Kind("elderly_checkin", "独居老人关爱员", "Elderly check-in", (
-            Category("visited_fine", "探访正常", "Visited, fine", "low"),
+            Category("visited_fine", "探访正常", "Visited, fine", "low", opens_case=False),
             Category("no_answer", "敲门无应答", "No answer at the door", "urgent"),
             Category("needs_help", "需要帮助", "Needs help", "urgent"),
         )),

@@ -141,8 +141,8 @@ def service_for(kind: str, category: str) -> Service | None:
 
 
 def request_status(status: str) -> str:
-    """Our report or case status as Open311's: only a closed case is "closed"."""
-    return "closed" if status == "closed" else "open"
+    """Our report or case status as Open311's: resolved or closed is "closed" (reopen: open again)."""
+    return "closed" if status in ("resolved", "closed") else "open"
 
 
 def agency_responsible(status: str, community_code: str | None) -> str | None:

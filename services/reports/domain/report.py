@@ -34,6 +34,7 @@ class Report:
     address: str | None = None
     photos: tuple[str, ...] = field(default=())
     reporter_hidden: bool = False
+    opens_case: bool = True
     status: str = "submitted"
 
 
@@ -62,6 +63,8 @@ def new_report(
         raise ReportRejected("severity", f"one of {', '.join(SEVERITIES)}")
     if spec.description_required and not description.strip():
         raise ReportRejected("description", f"a {spec.name_en} report needs a description")
+    if spec.photo_required and not photos:
+        raise ReportRejected("photos", f"a {spec.name_en} report needs at least one photo as evidence")
     return Report(
         report_id=str(uuid.uuid4()),
         reporter_id=reporter_id,
@@ -75,4 +78,6 @@ def new_report(
         address=address,
         photos=photos,
         reporter_hidden=spec.reporter_hidden,
+        opens_case=cat.opens_case,
+        status="submitted" if cat.opens_case else "recorded",
     )

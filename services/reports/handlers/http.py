@@ -65,6 +65,8 @@ class ReportView(BaseModel):
     submitted_at: datetime
     case_id: str | None = None
     community_code: str | None = None
+    status_notes: str | None = None
+    reporter_id: str | None = Field(None, description="Shown to staff unless the reporter is hidden.")
 
 
 def _view(report: Report, case_id: str | None = None, community: str | None = None) -> ReportView:
@@ -73,6 +75,7 @@ def _view(report: Report, case_id: str | None = None, community: str | None = No
         severity=report.severity, lat=report.lat, lon=report.lon,
         description=report.description, address=report.address, status=report.status,
         submitted_at=report.submitted_at, case_id=case_id, community_code=community,
+        reporter_id=report.reporter_id,
     )
 
 
@@ -137,12 +140,19 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
         found = await factory().store.get(report_id) if _is_uuid(report_id) else None
         if found is None:
             raise ProblemError(404, "not_found", f"no report {report_id}")
-        report, case_id, community = found
+        report = found.report
         if principal.role == "worker" and report.reporter_id != principal.subject:
             raise ProblemError(404, "not_found", f"no report {report_id}")
-        if principal.role != "worker" and not principal.sees_community(community, None):
+        co_owner = principal.role == "community_staff" and principal.community == found.co_owner_code
+        if principal.role != "worker" and not (
+            co_owner or principal.sees_community(found.community_code, found.street_code)
+        ):
             raise ProblemError(404, "not_found", f"no report {report_id}")
-        return _view(report, case_id, community)
+        view = _view(report, found.case_id, found.community_code)
+        if principal.role != "worker" and report.reporter_hidden:
+            view.reporter_id = None
+        view.status_notes = found.status_notes
+        return view
 
     return router
 

@@ -1,4 +1,4 @@
-"""Kafka handlers of intake: learn when a report became a case."""
+"""Kafka handlers of intake: follow each report's case so the worker sees where it stands."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from shared.events import topics
-from shared.events.cases import CaseOpenedV1
 from shared.events.envelope import IncomingEvent
 from shared.host import Runtime
 
@@ -19,7 +18,6 @@ def register(runtime: Runtime, factory: ReportsFactory) -> None:
     """Subscribe intake to the cases stream."""
 
     async def on_case_event(conn: asyncpg.Connection, event: IncomingEvent) -> None:
-        if isinstance(event.body, CaseOpenedV1):
-            await factory.record_case_opened(conn, event.body)
+        await factory.follow_case(conn, event.body)
 
     runtime.consume(topics.CASES, apply_one=on_case_event)

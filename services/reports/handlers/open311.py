@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from services.reports.factory import ReportsFactory
 
 MAX_SPAN = timedelta(days=90)  # the spec's default and longest date range
-_FIELD_OF_REJECTION = {"kind": "service_code", "category": "service_code", "severity": "attribute[severity]"}
+_FIELD_OF_REJECTION = {
+    "kind": "service_code", "category": "service_code", "severity": "attribute[severity]",
+    "photos": "media_url",
+}
 
 
 class Open311Error(Exception):
@@ -215,6 +218,7 @@ def create_open311_router(factory: Callable[[], "ReportsFactory"], tokens: Token
                 reporter_id=caller.subject, kind=parsed[0], category=parsed[1], lon=lon, lat=lat,
                 severity=severity, description=description,
                 address=_text(form, "address_string", max_length=200), idempotency_key=idempotency_key,
+                photos=_photo_refs(form.get("media_url")),
             )
         except ReportRejected as exc:
             name = _FIELD_OF_REJECTION.get(exc.field, exc.field)
@@ -279,3 +283,10 @@ def create_open311_router(factory: Callable[[], "ReportsFactory"], tokens: Token
         return JSONResponse([{"service_request_id": found.report_id, "token": value}])
 
     return router
+
+
+def _photo_refs(media_url: object) -> tuple[str, ...]:
+    """A media_url naming a photo uploaded to /reports/photos (the URL or the bare ref)."""
+    if not isinstance(media_url, str) or not media_url.strip():
+        return ()
+    return (media_url.strip().rsplit("/", 1)[-1],)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -34,6 +35,18 @@ def _report(row: asyncpg.Record) -> Report:
         status=row["status"],
         submitted_at=row["submitted_at"],
     )
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """A stored report and where its case stands."""
+
+    report: Report
+    case_id: str | None
+    community_code: str | None
+    street_code: str | None
+    co_owner_code: str | None
+    status_notes: str | None
 
 
 class PostgresReportStore:
@@ -70,15 +83,23 @@ class PostgresReportStore:
             await enqueue(conn, SCHEMA, [message])
         return report, True
 
-    async def get(self, report_id: str) -> tuple[Report, str | None, str | None] | None:
-        """A report with its case id and owning community, or None."""
+    async def get(self, report_id: str) -> ReportRecord | None:
+        """A report with where its case stands, or None."""
         row = await self._pool.fetchrow(
-            f"SELECT {_COLUMNS} FROM reports WHERE report_id = $1::uuid", report_id
+            f"SELECT {_COLUMNS}, street_code, co_owner_code, status_notes FROM reports "
+            "WHERE report_id = $1::uuid",
+            report_id,
         )
         if row is None:
             return None
-        case_id = str(row["case_id"]) if row["case_id"] else None
-        return _report(row), case_id, row["community_code"]
+        return ReportRecord(
+            report=_report(row),
+            case_id=str(row["case_id"]) if row["case_id"] else None,
+            community_code=row["community_code"],
+            street_code=row["street_code"],
+            co_owner_code=row["co_owner_code"],
+            status_notes=row["status_notes"],
+        )
 
     async def list_by_reporter(self, reporter_id: str, *, limit: int = 100) -> list[asyncpg.Record]:
         """A worker's own reports, newest first."""
@@ -95,11 +116,34 @@ async def mark_routed(
     report_id: str,
     case_id: str,
     community_code: str | None,
+    street_code: str | None = None,
+    co_owner_code: str | None = None,
     resolve_by: datetime | None = None,
+    status_notes: str | None = None,
 ) -> None:
-    """Record that routing opened a case for the report (inside the consumer's transaction)."""
+    """Record that the report is on a case and who owns it (inside the consumer's transaction)."""
     await conn.execute(
         "UPDATE reports SET status = 'routed', case_id = $2::uuid, community_code = $3, "
-        "resolve_by = $4, updated_at = now() WHERE report_id = $1::uuid",
-        report_id, case_id, community_code, resolve_by,
+        "street_code = $4, co_owner_code = $5, resolve_by = coalesce($6, resolve_by), "
+        "status_notes = $7, updated_at = now() WHERE report_id = $1::uuid",
+        report_id, case_id, community_code, street_code, co_owner_code, resolve_by, status_notes,
+    )
+
+
+async def follow_case(
+    conn: asyncpg.Connection,
+    *,
+    case_id: str,
+    status_notes: str,
+    status: str | None = None,
+    community_code: str | None = None,
+    street_code: str | None = None,
+    co_owner_code: str | None = None,
+) -> None:
+    """Every report on a case learns its new status, owner and a note for people."""
+    await conn.execute(
+        "UPDATE reports SET status = coalesce($2, status), status_notes = $3, "
+        "community_code = coalesce($4, community_code), street_code = coalesce($5, street_code), "
+        "co_owner_code = $6, updated_at = now() WHERE case_id = $1::uuid",
+        case_id, status, status_notes, community_code, street_code, co_owner_code,
     )

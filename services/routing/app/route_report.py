@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import asyncpg
 import numpy as np
 
-from services.routing.domain.case import Case, Owner, open_case, opens_case
+from services.routing.domain.case import Case, Owner, open_case
 from services.routing.domain.clustering import RULES, find_duplicate, raised_severity, search_box
 from services.routing.domain.geometry import JurisdictionIndex
 from services.routing.domain.hierarchy import Hierarchy
@@ -73,7 +73,7 @@ class RouteReport:
 
     async def __call__(self, conn: asyncpg.Connection, report: ReportSubmittedV1, owner: Owner) -> None:
         """Route one report; a report routed before (a redelivery) changes nothing."""
-        if not opens_case(report.kind, report.category) or await cases.report_has_case(
+        if not report.opens_case or await cases.report_has_case(
             conn, report.report_id
         ):
             return

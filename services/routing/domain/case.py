@@ -6,9 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# Kinds that never open a case: an activity log, and an elderly visit that went fine.
-NO_CASE = {("policy_promotion", None), ("elderly_checkin", "visited_fine")}
-
 DISTRICT_CODE = "500112"
 TRIAGE = "district triage"
 
@@ -54,11 +51,6 @@ class Case:
     def visible_reporter(self) -> str | None:
         """The reporter as the community may see them (None when hidden)."""
         return None if self.reporter_hidden else self.reporter_id
-
-
-def opens_case(kind: str, category: str) -> bool:
-    """Whether a report of this kind and category becomes a case."""
-    return (kind, None) not in NO_CASE and (kind, category) not in NO_CASE
 
 
 # Fallback policy by severity, used when no SLA policy file is configured.

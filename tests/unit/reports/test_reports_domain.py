@@ -16,6 +16,8 @@ def _report(**changes):
     fields = dict(
         reporter_id="worker-42", kind="hazard", category="road_damage", lon=106.63, lat=29.72, now=NOW,
     )
+    if changes.get("kind") == "food_safety":
+        fields["photos"] = ("sha256:" + "0" * 64 + ".jpg",)
     fields.update(changes)
     return new_report(**fields)
 
@@ -128,3 +130,22 @@ def test_category_codes_are_unique_across_kinds():
     # Routing and dashboards key on the category code alone.
     codes = [c.code for kind in KINDS.values() for c in kind.categories]
     assert len(codes) == len(set(codes))
+
+
+def test_a_food_safety_report_needs_photo_evidence():
+    assert _rejected_field(kind="food_safety", category="pests", photos=()) == "photos"
+
+
+@pytest.mark.parametrize(
+    ("kind", "category", "opens", "status"),
+    [
+        ("policy_promotion", "leaflets", False, "recorded"),
+        ("policy_promotion", "talk", False, "recorded"),
+        ("elderly_checkin", "visited_fine", False, "recorded"),
+        ("elderly_checkin", "no_answer", True, "submitted"),
+        ("hazard", "road_damage", True, "submitted"),
+    ],
+)
+def test_log_entries_are_recorded_and_open_no_case(kind, category, opens, status):
+    report = _report(kind=kind, category=category)
+    assert (report.opens_case, report.status) == (opens, status)

@@ -63,10 +63,10 @@ def test_residents_voice_requires_a_description_and_others_do_not():
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("submitted", "open"), ("routed", "open"), ("acknowledged", "open"), ("resolved", "open"),
-     ("closed", "closed")],
+    [("submitted", "open"), ("routed", "open"), ("acknowledged", "open"), ("in_progress", "open"),
+     ("waiting_for_info", "open"), ("resolved", "closed"), ("closed", "closed")],
 )
-def test_only_a_closed_case_is_closed(status, expected):
+def test_a_resolved_or_closed_case_is_closed(status, expected):
     assert open311.request_status(status) == expected
 
 

@@ -10,39 +10,10 @@ from services.routing.domain.case import (
     Owner,
     deadlines_for,
     open_case,
-    opens_case,
 )
 
 OPENED = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 ORDER = ["urgent", "high", "medium", "low"]
-
-
-@pytest.mark.parametrize("category", ["leaflets", "talk", "anything"])
-def test_policy_promotion_never_opens_a_case(category):
-    assert opens_case("policy_promotion", category) is False
-
-
-def test_elderly_visit_that_went_fine_opens_no_case():
-    assert opens_case("elderly_checkin", "visited_fine") is False
-
-
-@pytest.mark.parametrize(
-    ("kind", "category"),
-    [
-        ("elderly_checkin", "needs_help"),
-        ("elderly_checkin", "no_answer"),
-        ("hazard", "blocked_fire_exit"),
-        ("civility", "littering"),
-        ("food_safety", "pests"),
-        ("residents_voice", "grievance"),
-    ],
-)
-def test_other_reports_open_a_case(kind, category):
-    assert opens_case(kind, category) is True
-
-
-def test_visited_fine_only_suppresses_elderly_checkins():
-    assert opens_case("hazard", "visited_fine") is True
 
 
 def test_acknowledge_deadlines_grow_as_severity_falls():

@@ -10,7 +10,6 @@ import pytest
 
 from services.reports.domain.kinds import KINDS, SEVERITIES
 from services.routing.domain.calendar import WorkCalendar
-from services.routing.domain.case import opens_case
 from services.routing.domain.sla import LADDER, SlaPolicy, SlaRule, SlaTimer, parse_duration
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -100,7 +99,7 @@ def test_shipped_policy_gives_every_case_kind_and_category_an_intended_rule(poli
     covered = []
     for kind in KINDS.values():
         for category in kind.categories:
-            if not opens_case(kind.code, category.code):
+            if not category.opens_case:
                 continue
             chosen = policy.rule_for(kind.code, category.code, category.default_severity)
             # The bare */*/* rule is a safety net for unknown severities, never a plan.
