@@ -219,3 +219,28 @@ def asyncapi(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def boundaries(
+    path: Annotated[Path, typer.Argument(help="GeoJSON of streets and communities.")],
+    crs: Annotated[str | None, typer.Option(help="WGS84 or GCJ-02 (default: the file's hint).")] = None,
+) -> None:
+    """Check a boundary file (official or synthetic) before pointing routing at it."""
+    from services.routing.geodata.check import check_boundaries
+
+    r = check_boundaries(path, crs)
+    typer.echo(f"{path}: {r.crs}, {r.streets} streets/towns, {r.communities} communities"
+               f"{' (SYNTHETIC)' if r.synthetic else ''}")
+    for label, codes in (("unknown community codes", r.unknown_codes),
+                         ("invalid polygons", r.invalid),
+                         ("communities under the wrong street", r.wrong_street),
+                         ("communities with no polygon (their reports go to triage)", r.missing_codes)):
+        if codes:
+            typer.echo(f"  {label}: {len(codes)} ({', '.join(codes[:5])}{', ...' if len(codes) > 5 else ''})")
+    if not r.usable:
+        typer.echo("not usable: fix the above first", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"usable: set NUANXIN_ROUTING_JURISDICTIONS_PATH={path.resolve()}"
+               + (f" NUANXIN_ROUTING_JURISDICTIONS_CRS={crs}" if crs else "")
+               + " and restart routing")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from services.routing.app.act import ActOnCase
+from services.routing.app.checkins import MissedCheckinWatch, ScheduleCheckin
 from services.routing.app.escalation import EscalationScheduler
 from services.routing.app.route_report import Locator, RouteReport
 from services.routing.domain.calendar import WorkCalendar
@@ -21,14 +22,18 @@ from services.routing.geodata.hierarchy import load_hierarchy
 from services.routing.geodata.loader import load_geojson_jurisdictions
 from services.routing.handlers import kafka as kafka_handlers
 from services.routing.settings import RoutingSettings
+from services.routing.storage import checkins
 from services.routing.storage.postgres import PostgresCaseQueries
+from shared.auth import Principal
 from shared.events.reports import ReportSubmittedV1
 from shared.host import Runtime
 
 
 def create_locator(settings: RoutingSettings) -> Locator:
     """Load jurisdictions and build the spatial index."""
-    _streets, communities = load_geojson_jurisdictions(settings.jurisdictions_path)
+    _streets, communities = load_geojson_jurisdictions(
+        settings.jurisdictions_path, settings.jurisdictions_crs
+    )
     index = JurisdictionIndex((c.code, c.geometry) for c in communities)
     return Locator(
         index=index,
@@ -55,6 +60,8 @@ class RoutingFactory:
     route: RouteReport = field(init=False)
     act: ActOnCase = field(init=False)
     scheduler: EscalationScheduler = field(init=False)
+    schedule_checkin: ScheduleCheckin = field(init=False)
+    checkin_watch: MissedCheckinWatch = field(init=False)
     _owners: dict[str, Owner] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +74,10 @@ class RoutingFactory:
             pool=rt.pool, clock=rt.clock, hierarchy=self.hierarchy, tracer=rt.tracer,
             batch_size=self.settings.scheduler_batch_size,
             on_breach=lambda deadline: breaches.labels(rt.name, deadline).inc(),
+        )
+        self.schedule_checkin = ScheduleCheckin(pool=rt.pool, hierarchy=self.hierarchy, clock=rt.clock)
+        self.checkin_watch = MissedCheckinWatch(
+            pool=rt.pool, clock=rt.clock, route=self.route, locator=self.locator
         )
         self._open_cases = rt.metrics.gauge("nuanxin_open_cases", "Cases by status", ("status",))
 
@@ -83,8 +94,17 @@ class RoutingFactory:
         await self.route(conn, report, owner)
 
     def background(self) -> list:
-        """The SLA clock and the case gauges."""
-        return [self.scheduler.run(self.settings.scheduler_interval_s), self._refresh_gauges()]
+        """The SLA clock, the missed check-in watch and the case gauges."""
+        interval = self.settings.scheduler_interval_s
+        return [
+            self.scheduler.run(interval), self.checkin_watch.run(interval), self._refresh_gauges()
+        ]
+
+    async def checkin_windows(self, conn: asyncpg.Connection, principal: Principal) -> list:
+        """Check-in windows the principal may see."""
+        community = principal.community if principal.role == "community_staff" else None
+        rows = await checkins.windows_of(conn, community)
+        return [r for r in rows if principal.sees_community(r["community_code"], r["community_code"][:9])]
 
     async def _refresh_gauges(self) -> None:
         while True:

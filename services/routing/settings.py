@@ -20,6 +20,9 @@ class RoutingSettings(BaseSettings):
         description="GeoJSON of streets and communities (WGS84 or GCJ-02); the shipped "
         "polygons are synthetic until official boundaries are imported.",
     )
+    jurisdictions_crs: str | None = Field(
+        None, description="WGS84 or GCJ-02; unset: read from the file's crs hint (default WGS84)."
+    )
     sla_policy_path: Path = Field(POLICY / "sla_policy.json", description="SLA rules (JSON).")
     calendar_path: Path = Field(
         POLICY / "calendar_cn.json", description="Working hours, holidays and adjusted working days."

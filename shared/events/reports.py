@@ -35,6 +35,9 @@ class ReportSubmittedV1(EventBody):
     reporter_hidden: bool = Field(
         default=False, description="Hide the reporter from the community (food safety, civility)."
     )
+    pairing_id: str | None = Field(
+        default=None, description="Elderly check-ins: the volunteer-elder pairing this visit was for."
+    )
     opens_case: bool = Field(
         default=True, description="False for a log entry (policy promotion, a visit that went fine)."
     )

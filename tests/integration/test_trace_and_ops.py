@@ -17,7 +17,7 @@ async def test_trace_command_prints_one_reports_journey_from_local_span_files(se
     async with run_system(settings, ["reports", "routing", "notify"]) as system:
         async with system.client(system.token("w-2", "worker")) as phone:
             created = await phone.post("/reports", json={
-                "kind": "food_safety", "category": "kitchen_hygiene",
+                "kind": "hazard", "category": "dangling_wires",
                 "location": {"lon": 106.6417, "lat": 29.7192},
             })
             assert created.status_code == 201, created.text

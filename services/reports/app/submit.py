@@ -43,6 +43,7 @@ def submitted_event(report: Report) -> ReportSubmittedV1:
         reporter_id=report.reporter_id,
         reporter_hidden=report.reporter_hidden,
         opens_case=report.opens_case,
+        pairing_id=report.pairing_id,
         submitted_at=report.submitted_at,
     )
 
@@ -77,6 +78,7 @@ class SubmitReport:
         description: str = "",
         address: str | None = None,
         photos: tuple[str, ...] = (),
+        pairing_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> tuple[Report, bool]:
         """Returns the report and whether it was created by this call; RateLimited if too many."""
@@ -93,6 +95,7 @@ class SubmitReport:
         report = new_report(
             reporter_id=reporter_id, kind=kind, category=category, lon=lon, lat=lat,
             now=now, severity=severity, description=description, address=address, photos=photos,
+            pairing_id=pairing_id,
         )
         message = encode(submitted_event(report), source=SOURCE)
         return await self._store.add(report, idempotency_key=idempotency_key, message=message)

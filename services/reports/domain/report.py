@@ -35,6 +35,7 @@ class Report:
     photos: tuple[str, ...] = field(default=())
     reporter_hidden: bool = False
     opens_case: bool = True
+    pairing_id: str | None = None
     status: str = "submitted"
 
 
@@ -50,6 +51,7 @@ def new_report(
     description: str = "",
     address: str | None = None,
     photos: tuple[str, ...] = (),
+    pairing_id: str | None = None,
 ) -> Report:
     """Validate a worker's report against its kind's rules; raise ReportRejected if it breaks one."""
     spec = KINDS.get(kind)
@@ -63,6 +65,8 @@ def new_report(
         raise ReportRejected("severity", f"one of {', '.join(SEVERITIES)}")
     if spec.description_required and not description.strip():
         raise ReportRejected("description", f"a {spec.name_en} report needs a description")
+    if pairing_id is not None and kind != "elderly_checkin":
+        raise ReportRejected("pairing_id", "only an elderly check-in names a pairing")
     if spec.photo_required and not photos:
         raise ReportRejected("photos", f"a {spec.name_en} report needs at least one photo as evidence")
     return Report(
@@ -79,5 +83,6 @@ def new_report(
         photos=photos,
         reporter_hidden=spec.reporter_hidden,
         opens_case=cat.opens_case,
+        pairing_id=pairing_id,
         status="submitted" if cat.opens_case else "recorded",
     )

@@ -44,6 +44,9 @@ class SubmitReportRequest(BaseModel):
     location: Location
     description: str = Field("", max_length=2000, description="What the worker saw.")
     address: str | None = Field(None, max_length=200, description="Address text, optional.")
+    pairing_id: str | None = Field(
+        None, max_length=100, description="Elderly check-ins: the pairing this visit was for."
+    )
     photos: list[str] = Field(
         default_factory=list, max_length=20,
         description="Refs returned by POST /reports/photos, e.g. sha256:<hex>.jpg.",
@@ -98,7 +101,8 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
             report, created = await factory().submit_report(
                 reporter_id=principal.subject, kind=body.kind, category=body.category,
                 lon=lon, lat=lat, severity=body.severity, description=body.description,
-                address=body.address, photos=tuple(body.photos), idempotency_key=idempotency_key,
+                address=body.address, photos=tuple(body.photos), pairing_id=body.pairing_id,
+                idempotency_key=idempotency_key,
             )
         except ReportRejected as exc:
             raise ProblemError(

@@ -64,15 +64,15 @@ class PostgresReportStore:
                 """
                 INSERT INTO reports (report_id, reporter_id, kind, category, severity, lon, lat,
                     description, address, photos, reporter_hidden, idempotency_key, status,
-                    submitted_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+                    submitted_at, updated_at, pairing_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
                 ON CONFLICT (reporter_id, idempotency_key) DO NOTHING
                 RETURNING report_id
                 """,
                 report.report_id, report.reporter_id, report.kind, report.category,
                 report.severity, report.lon, report.lat, report.description, report.address,
                 list(report.photos), report.reporter_hidden, idempotency_key, report.status,
-                report.submitted_at,
+                report.submitted_at, report.pairing_id,
             )
             if inserted is None:
                 row = await conn.fetchrow(

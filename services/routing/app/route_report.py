@@ -12,6 +12,7 @@ from services.routing.domain.clustering import RULES, find_duplicate, raised_sev
 from services.routing.domain.geometry import JurisdictionIndex
 from services.routing.domain.hierarchy import Hierarchy
 from services.routing.domain.sla import SlaPolicy
+from services.routing.storage import checkins
 from services.routing.storage import postgres as cases
 from shared.clock import Clock
 from shared.events.cases import CaseJoinedV1, CaseOpenedV1
@@ -30,6 +31,11 @@ class Locator:
         self._index = index
         self._street_of = street_of
         self._co_owner_m = co_owner_m
+
+    def point_of(self, community_code: str) -> tuple[float, float]:
+        """A point inside a community (for cases about it that must not carry an address)."""
+        point = self._index.geometry(community_code).representative_point()
+        return point.x, point.y
 
     def owners(self, points: Sequence[tuple[float, float]]) -> list[Owner]:
         """The owner of each (lon, lat); outside every community: the district triage queue.
@@ -73,6 +79,10 @@ class RouteReport:
 
     async def __call__(self, conn: asyncpg.Connection, report: ReportSubmittedV1, owner: Owner) -> None:
         """Route one report; a report routed before (a redelivery) changes nothing."""
+        if report.kind == "elderly_checkin" and report.pairing_id and report.reporter_id != "system":
+            await checkins.record_visit(
+                conn, pairing_id=report.pairing_id, report_id=report.report_id, at=report.submitted_at
+            )
         if not report.opens_case or await cases.report_has_case(
             conn, report.report_id
         ):

@@ -1,0 +1,106 @@
+"""Scheduled elderly check-ins: visits satisfy windows; a window that passes unvisited opens an alert."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.routing.app.route_report import Locator, RouteReport
+from services.routing.domain.hierarchy import Hierarchy
+from services.routing.storage import checkins
+from shared.auth import Principal
+from shared.clock import Clock
+from shared.events.reports import ReportSubmittedV1
+
+log = logging.getLogger(__name__)
+MISSED = "missed_checkin"
+
+
+class CheckinRefused(Exception):
+    """A schedule request that cannot be accepted, with the reason."""
+
+
+@dataclass(frozen=True)
+class WindowRequest:
+    """A visit to schedule: which pairing, which volunteer, where (community only) and when."""
+
+    pairing_id: str
+    volunteer_id: str
+    community_code: str
+    window_start: datetime
+    window_end: datetime
+
+
+class ScheduleCheckin:
+    """Staff schedule a visit window for a pairing in their jurisdiction."""
+
+    def __init__(self, *, pool: asyncpg.Pool, hierarchy: Hierarchy, clock: Clock) -> None:
+        self._pool = pool
+        self._hierarchy = hierarchy
+        self._clock = clock
+
+    async def __call__(self, request: WindowRequest, principal: Principal) -> asyncpg.Record:
+        """The stored window; CheckinRefused if it is not the caller's or makes no sense."""
+        unit = self._hierarchy.in_force(self._clock.now()).unit(request.community_code)
+        if unit is None or unit.level != "community":
+            raise CheckinRefused(f"{request.community_code} is not a community")
+        if not principal.sees_community(unit.code, unit.parent_code):
+            raise CheckinRefused("you can only schedule visits in your own jurisdiction")
+        if request.window_end <= request.window_start:
+            raise CheckinRefused("window_end must be after window_start")
+        async with self._pool.acquire() as conn:
+            return await checkins.add_window(
+                conn, window_id=str(uuid.uuid4()), pairing_id=request.pairing_id,
+                volunteer_id=request.volunteer_id, community_code=unit.code,
+                window_start=request.window_start, window_end=request.window_end,
+                created_by=principal.subject,
+            )
+
+
+class MissedCheckinWatch:
+    """Opens an urgent case for every window that ended with no visit logged (once each)."""
+
+    def __init__(
+        self, *, pool: asyncpg.Pool, clock: Clock, route: RouteReport, locator: Locator,
+        batch_size: int = 200,
+    ) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._route = route
+        self._locator = locator
+        self._batch_size = batch_size
+
+    async def tick(self) -> int:
+        """Alert on one batch of missed windows; returns how many."""
+        now = self._clock.now()
+        async with self._pool.acquire() as conn, conn.transaction():
+            missed = await checkins.claim_missed(conn, now, self._batch_size)
+            for window in missed:
+                # The case is placed at the community, never at the elder's address.
+                lon, lat = self._locator.point_of(window["community_code"])
+                alert = ReportSubmittedV1(
+                    report_id=str(window["window_id"]), kind="elderly_checkin", category=MISSED,
+                    severity="urgent", lon=lon, lat=lat,
+                    description=f"no visit logged for pairing {window['pairing_id']} "
+                    f"by {window['window_end'].isoformat()}",
+                    reporter_id="system", pairing_id=window["pairing_id"], submitted_at=now,
+                )
+                owner = self._locator.owners([(lon, lat)])[0]
+                await self._route(conn, alert, owner)
+                await checkins.mark_alerted(conn, window["window_id"], alert.report_id)
+        return len(missed)
+
+    async def run(self, interval_s: float) -> None:
+        """Watch until cancelled."""
+        while True:
+            try:
+                await self.tick()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("check-in watch waiting for the database: %s", exc)
+                await asyncio.sleep(2)
+            await asyncio.sleep(interval_s)

@@ -1,0 +1,71 @@
+"""Scheduled check-in windows in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+
+async def add_window(
+    conn: asyncpg.Connection,
+    *,
+    window_id: str,
+    pairing_id: str,
+    volunteer_id: str,
+    community_code: str,
+    window_start: datetime,
+    window_end: datetime,
+    created_by: str,
+) -> asyncpg.Record:
+    """Schedule one visit window."""
+    return await conn.fetchrow(
+        """
+        INSERT INTO checkin_windows (window_id, pairing_id, volunteer_id, community_code,
+            window_start, window_end, created_by)
+        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) RETURNING *
+        """,
+        window_id, pairing_id, volunteer_id, community_code, window_start, window_end, created_by,
+    )
+
+
+async def record_visit(conn: asyncpg.Connection, *, pairing_id: str, report_id: str, at: datetime) -> int:
+    """A logged visit satisfies the pairing's open windows that have started; returns how many."""
+    result = await conn.execute(
+        """
+        UPDATE checkin_windows SET visited_by = $2::uuid
+        WHERE pairing_id = $1 AND visited_by IS NULL AND alerted_case IS NULL
+          AND window_start <= $3
+        """,
+        pairing_id, report_id, at,
+    )
+    return int(result.split()[-1])
+
+
+async def claim_missed(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Windows that ended with no visit and no alert yet, locked for this transaction."""
+    return await conn.fetch(
+        """
+        SELECT * FROM checkin_windows
+        WHERE window_end <= $1 AND visited_by IS NULL AND alerted_case IS NULL
+        ORDER BY window_end LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        """,
+        now, limit,
+    )
+
+
+async def mark_alerted(conn: asyncpg.Connection, window_id, case_id: str) -> None:
+    """Remember which case the missed window raised."""
+    await conn.execute(
+        "UPDATE checkin_windows SET alerted_case = $2::uuid WHERE window_id = $1", window_id, case_id
+    )
+
+
+async def windows_of(conn: asyncpg.Connection, community_code: str | None) -> list[asyncpg.Record]:
+    """Upcoming and recent windows of a community (all when None), soonest end first."""
+    return await conn.fetch(
+        "SELECT * FROM checkin_windows WHERE ($1::text IS NULL OR community_code = $1) "
+        "ORDER BY window_end LIMIT 500",
+        community_code,
+    )
