@@ -6,7 +6,7 @@ import importlib
 
 from shared.host import ServiceSpec
 
-TARGETS: tuple[str, ...] = ("reports", "routing", "notify", "wishes")
+TARGETS: tuple[str, ...] = ("reports", "routing", "notify", "wishes", "stations", "volunteers")
 
 
 def spec_for(target: str) -> ServiceSpec:

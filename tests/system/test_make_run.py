@@ -12,6 +12,7 @@ import httpx
 import psutil
 
 from nuanxin.embedded import free_port
+from nuanxin.targets import TARGETS
 
 
 def _processes_mentioning(text: str) -> list[psutil.Process]:
@@ -50,7 +51,7 @@ def test_up_serves_everything_and_ctrl_c_stops_all_of_it(tmp_path):
 
         health = httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=10)
         assert health.status_code == 200
-        assert set(health.json()["services"]) == {"reports", "routing", "notify", "wishes"}
+        assert set(health.json()["services"]) == set(TARGETS)
         assert httpx.get(f"http://127.0.0.1:{http_port}/", timeout=10).status_code == 200
         assert _processes_mentioning(str(tmp_path)), "the embedded PostgreSQL runs from --data"
     finally:
