@@ -8,18 +8,27 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from services.reports.app.submit import SubmitReport
+from services.reports.app.submit import SOURCE, SubmitReport
 from services.reports.domain import progress
 from services.reports.domain.photos import PhotoLimits
 from services.reports.domain.ratelimit import RateLimiter
 from services.reports.handlers import kafka as kafka_handlers
 from services.reports.settings import ReportsSettings
 from services.reports.storage.photo_store import FilesystemPhotoStore
-from services.reports.storage.postgres import PostgresReportStore, follow_case, mark_routed
+from services.reports.storage.postgres import (
+    SCHEMA,
+    PostgresReportStore,
+    follow_case,
+    mark_routed,
+    reports_of_case,
+)
 from shared.events.base import EventBody
 from shared.events.cases import CaseEscalatedV1, CaseJoinedV1, CaseOpenedV1, CaseTransitionedV1
+from shared.events.envelope import encode
+from shared.events.reports import ReportOutcomeV1
 from shared.geo.coords import gcj02_to_wgs84
 from shared.host import Runtime
+from shared.postgres.outbox import enqueue
 
 
 def _utcnow() -> datetime:
@@ -58,6 +67,19 @@ class ReportsFactory:
         """Coordinates in the one system used inside (WGS84)."""
         return gcj02_to_wgs84(lon, lat) if crs == "GCJ02" else (lon, lat)
 
+    async def _publish_outcomes(
+        self, conn: asyncpg.Connection, event: CaseTransitionedV1, outcome: str
+    ) -> None:
+        """Tell the points ledger how each report on the case ended (same transaction)."""
+        messages = [
+            encode(ReportOutcomeV1(
+                report_id=str(r["report_id"]), reporter_id=r["reporter_id"], kind=r["kind"],
+                category=r["category"], case_id=event.case_id, outcome=outcome, at=event.at,
+            ), source=SOURCE)
+            for r in await reports_of_case(conn, event.case_id)
+        ]
+        await enqueue(conn, SCHEMA, messages)
+
     async def follow_case(self, conn: asyncpg.Connection, event: EventBody) -> None:
         """Mirror a case event onto its reports (inside the consumer's transaction)."""
         if isinstance(event, CaseOpenedV1):
@@ -81,6 +103,9 @@ class ReportsFactory:
                 community_code=event.community_code, street_code=event.street_code,
                 co_owner_code=event.co_owner_code,
             )
+            outcome = progress.OUTCOMES.get(event.action)
+            if outcome is not None:
+                await self._publish_outcomes(conn, event, outcome)
         elif isinstance(event, CaseEscalatedV1):
             await follow_case(
                 conn, case_id=event.case_id, co_owner_code=event.co_owner_code,

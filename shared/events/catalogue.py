@@ -7,7 +7,9 @@ from shared.events.cases import (
     CaseSlaBreachedV1,
     CaseTransitionedV1,
 )
-from shared.events.reports import ReportSubmittedV1
+from shared.events.reports import ReportOutcomeV1, ReportSubmittedV1
+from shared.events.volunteers import VisitScheduledV1
+from shared.events.wishes import WishFulfilledV1
 
 __all__ = [
     "CaseEscalatedV1",
@@ -15,5 +17,8 @@ __all__ = [
     "CaseOpenedV1",
     "CaseSlaBreachedV1",
     "CaseTransitionedV1",
+    "ReportOutcomeV1",
     "ReportSubmittedV1",
+    "VisitScheduledV1",
+    "WishFulfilledV1",
 ]

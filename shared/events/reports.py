@@ -46,3 +46,25 @@ class ReportSubmittedV1(EventBody):
     def partition_key(self) -> str:
         """Reports are keyed by report id."""
         return self.report_id
+
+
+@register
+class ReportOutcomeV1(EventBody):
+    """A report's case ended: confirmed and resolved, or dismissed as not a real problem."""
+
+    event_type = "nuanxin.report.outcome.v1"
+    topic = topics.REPORTS
+
+    report_id: str = Field(description="The report.")
+    reporter_id: str = Field(description="Who reported it (internal stream; never shown publicly).")
+    kind: ReportKind = Field(description="Report kind.")
+    category: str = Field(description="Category within the kind.")
+    case_id: str = Field(description="The case it was handled in.")
+    outcome: Literal["resolved", "dismissed"] = Field(
+        description="resolved: the problem was real and fixed; dismissed: rejected as false."
+    )
+    at: datetime = Field(description="When the case reached that outcome (UTC).")
+
+    def partition_key(self) -> str:
+        """Reports are keyed by report id."""
+        return self.report_id

@@ -3,8 +3,9 @@
 REPORTS = "reports"
 CASES = "cases"
 WISHES = "wishes"
+VOLUNTEERS = "volunteers"
 
-ALL = (REPORTS, CASES, WISHES)
+ALL = (REPORTS, CASES, WISHES, VOLUNTEERS)
 
 
 def dead_letter(topic: str) -> str:

@@ -7,6 +7,9 @@ import asyncio
 import pytest
 
 from services.routing.geodata.loader import load_geojson_jurisdictions
+from shared.events import topics
+from shared.events.reports import ReportOutcomeV1
+from tests.support.kafka import read_events
 from tests.support.system import run_system
 
 pytestmark = pytest.mark.integration
@@ -56,6 +59,10 @@ async def test_the_report_mirrors_its_case_from_routing_to_resolution(settings):
             (request,) = open311.json()
             assert (request["status"], request["status_notes"]) == ("closed", "resolved: 供电所已处理")
             assert request["agency_responsible"] == home.code
+        events = await read_events(settings, topics.REPORTS, until=lambda es: any(
+            isinstance(e.body, ReportOutcomeV1) for e in es))
+        (outcome,) = [e.body for e in events if isinstance(e.body, ReportOutcomeV1)]
+        assert (outcome.report_id, outcome.reporter_id, outcome.outcome) == (report_id, "w-5", "resolved")
 
 
 async def test_a_log_entry_is_recorded_and_opens_no_case(settings):

@@ -15,7 +15,11 @@ _ACTION_NOTES = {
     "reopen": "reopened",
     "return_not_ours": "returned to the street/town for reassignment",
     "reassign": "reassigned to community {community}",
+    "dismiss": "closed: not found to be a real problem",
 }
+
+# Which case moves end a report, and how; the volunteer points ledger credits only "resolved".
+OUTCOMES = {"resolve": "resolved", "dismiss": "dismissed"}
 
 
 def report_status(case_status: str) -> str:

@@ -147,3 +147,11 @@ async def follow_case(
         "co_owner_code = $6, updated_at = now() WHERE case_id = $1::uuid",
         case_id, status, status_notes, community_code, street_code, co_owner_code,
     )
+
+
+async def reports_of_case(conn: asyncpg.Connection, case_id: str) -> list[asyncpg.Record]:
+    """Every report on a case (the one that opened it and each "me too")."""
+    return await conn.fetch(
+        "SELECT report_id, reporter_id, kind, category FROM reports WHERE case_id = $1::uuid",
+        case_id,
+    )

@@ -64,6 +64,11 @@ _MOVES: dict[str, _Move] = {
         ("new", "acknowledged", "in_progress"), "returned", _STAFF, note_named="a reason"
     ),
     "reassign": _Move(("returned", "new", "acknowledged"), "new", _STAFF),
+    # A report that turns out false (nothing there, a prank) is closed without credit.
+    "dismiss": _Move(
+        ("new", "acknowledged", "in_progress", "returned"), "closed", _STAFF,
+        note_named="a reason saying why it is not a real problem",
+    ),
 }
 ACTIONS = tuple(_MOVES)
 

@@ -40,6 +40,10 @@ LEGAL = [
     ("returned", "reassign", {"staff"}, "new"),
     ("new", "reassign", {"staff"}, "new"),
     ("acknowledged", "reassign", {"staff"}, "new"),
+    ("new", "dismiss", {"staff"}, "closed"),
+    ("acknowledged", "dismiss", {"staff"}, "closed"),
+    ("in_progress", "dismiss", {"staff"}, "closed"),
+    ("returned", "dismiss", {"staff"}, "closed"),
 ]
 LEGAL_PAIRS = {(status, action) for status, action, _, _ in LEGAL}
 
@@ -79,7 +83,7 @@ def test_every_other_status_and_action_pair_is_refused(status, action):
         ),
         ("closed", "reopen", "cannot reopen a case that is closed; allowed now: nothing, closed is final"),
         ("resolved", "acknowledge", "cannot acknowledge a case that is resolved; allowed now: close, reopen"),
-        ("returned", "start", "cannot start a case that is returned; allowed now: reassign"),
+        ("returned", "start", "cannot start a case that is returned; allowed now: reassign, dismiss"),
     ],
 )
 def test_refusals_say_what_is_allowed_instead(status, action, message):
@@ -161,13 +165,13 @@ def test_reporter_reopen_without_the_times_is_a_caller_bug():
 
 def test_allowed_actions_per_status():
     assert {s: allowed_actions(s) for s in STATUSES} == {
-        "new": ["acknowledge", "start", "return_not_ours", "reassign"],
-        "acknowledged": ["start", "request_info", "resolve", "return_not_ours", "reassign"],
-        "in_progress": ["request_info", "resolve", "return_not_ours"],
+        "new": ["acknowledge", "start", "return_not_ours", "reassign", "dismiss"],
+        "acknowledged": ["start", "request_info", "resolve", "return_not_ours", "reassign", "dismiss"],
+        "in_progress": ["request_info", "resolve", "return_not_ours", "dismiss"],
         "waiting_for_info": ["provide_info"],
         "resolved": ["close", "reopen"],
         "closed": [],
-        "returned": ["reassign"],
+        "returned": ["reassign", "dismiss"],
     }
     assert allowed_actions("resolved", actor="reporter") == ["reopen"]
     assert allowed_actions("in_progress", actor="reporter") == []
