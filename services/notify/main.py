@@ -3,13 +3,13 @@
 from pathlib import Path
 
 from services.notify import factory
-from services.notify.handlers.http import create_router
+from services.notify.handlers.routes import create_routes
 from shared.host import ServiceSpec
 
 SPEC = ServiceSpec(
     name="notify",
     migrations=Path(__file__).parent / "storage" / "migrations",
     create=factory.create,
-    router=create_router,
+    router=create_routes,
     background=lambda f: f.background(),
 )

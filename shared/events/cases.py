@@ -33,6 +33,11 @@ class CaseOpenedV1(EventBody):
     co_owner_code: str | None = Field(
         default=None, description="A neighbouring community near the boundary that also sees it."
     )
+    reporter_inbox: str | None = Field(
+        default=None,
+        description="Whose inbox hears about this case as its reporter (internal stream; set even "
+        "when the reporter is hidden; staff-facing views never show it).",
+    )
     hierarchy_version: str | None = Field(
         default=None, description="Jurisdiction version in force when the case was opened."
     )
@@ -54,6 +59,11 @@ class _CaseEventV1(EventBody):
     co_owner_code: str | None = Field(default=None, description="Co-owning neighbour community.")
     reporter_id: str | None = Field(
         default=None, description="Reporter, None when hidden from the community."
+    )
+    reporter_inbox: str | None = Field(
+        default=None,
+        description="Whose inbox hears about this case as its reporter (internal stream; set even "
+        "when the reporter is hidden; staff-facing views never show it).",
     )
 
     def partition_key(self) -> str:

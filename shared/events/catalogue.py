@@ -8,8 +8,21 @@ from shared.events.cases import (
     CaseTransitionedV1,
 )
 from shared.events.reports import ReportOutcomeV1, ReportSubmittedV1
-from shared.events.volunteers import VisitScheduledV1
-from shared.events.wishes import WishFulfilledV1
+from shared.events.volunteers import VisitScheduledV1, VolunteerRegisteredV1, VolunteerReviewedV1
+from shared.events.wishes import (
+    WishApprovedV1,
+    WishCancelledV1,
+    WishClaimedV1,
+    WishClaimReleasedV1,
+    WishClaimWithdrawnV1,
+    WishCompletedV1,
+    WishExpiredV1,
+    WishFulfilledV1,
+    WishHandedOverV1,
+    WishPostedV1,
+    WishRejectedV1,
+    WishThankedV1,
+)
 
 __all__ = [
     "CaseEscalatedV1",
@@ -20,5 +33,18 @@ __all__ = [
     "ReportOutcomeV1",
     "ReportSubmittedV1",
     "VisitScheduledV1",
+    "VolunteerRegisteredV1",
+    "VolunteerReviewedV1",
+    "WishApprovedV1",
+    "WishCancelledV1",
+    "WishClaimReleasedV1",
+    "WishClaimWithdrawnV1",
+    "WishClaimedV1",
+    "WishCompletedV1",
+    "WishExpiredV1",
     "WishFulfilledV1",
+    "WishHandedOverV1",
+    "WishPostedV1",
+    "WishRejectedV1",
+    "WishThankedV1",
 ]

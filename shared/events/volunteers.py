@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -27,3 +28,40 @@ class VisitScheduledV1(EventBody):
     def partition_key(self) -> str:
         """Keyed by pairing, so one elder's visits stay in order."""
         return self.pairing_id
+
+
+@register
+class VolunteerRegisteredV1(EventBody):
+    """A worker asked to serve in a community in some of the six volunteer roles (六员)."""
+
+    event_type = "nuanxin.volunteer.registered.v1"
+    topic = topics.VOLUNTEERS
+
+    volunteer_id: str = Field(description="The worker's id (token subject).")
+    community_code: str = Field(description="The community they volunteer in (12-digit code).")
+    roles: tuple[str, ...] = Field(description="Roles asked for, e.g. hazard_inspector, elderly_carer.")
+    registered_at: datetime = Field(description="When the request was made (UTC).")
+
+    def partition_key(self) -> str:
+        """Keyed by volunteer, so one volunteer's events stay in order."""
+        return self.volunteer_id
+
+
+@register
+class VolunteerReviewedV1(EventBody):
+    """Community staff confirmed or declined some of a volunteer's requested roles."""
+
+    event_type = "nuanxin.volunteer.reviewed.v1"
+    topic = topics.VOLUNTEERS
+
+    volunteer_id: str = Field(description="The worker's id (token subject).")
+    community_code: str = Field(description="The community the roles are held in.")
+    decision: Literal["confirmed", "declined"] = Field(description="What staff decided.")
+    roles: tuple[str, ...] = Field(description="The roles the decision covers.")
+    reason: str | None = Field(default=None, description="Why, required when declined.")
+    reviewed_by: str = Field(description="Staff member who decided (token subject).")
+    reviewed_at: datetime = Field(description="When the decision was made (UTC).")
+
+    def partition_key(self) -> str:
+        """Keyed by volunteer, so one volunteer's events stay in order."""
+        return self.volunteer_id

@@ -1,14 +1,13 @@
 """HTTP routes of notify: the live dashboard stream (SSE) and the feed as JSON."""
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.notify.domain.scope import FeedScope, ScopeRefused, scope_for
+from services.notify.handlers import sse
 from shared.auth import Principal, TokenCodec
 from shared.http.errors import ProblemError
 from shared.http.security import principal_dependency
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
     from services.notify.factory import NotifyFactory
 
 STAFF = ("community_staff", "street_staff", "district_staff", "ops")
-KEEPALIVE_S = 15.0
 
 
 def _scope(principal: Principal) -> FeedScope:
@@ -56,7 +54,7 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
         return [_entry(r) for r in rows]
 
     @router.get("/stream", response_class=StreamingResponse)
-    async def stream(
+    async def feed_stream(
         request: Request,
         principal: Annotated[Principal, Depends(stream_staff)],
         last_event_id: Annotated[str | None, Header()] = None,
@@ -65,37 +63,10 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
         """Server-Sent Events of the caller's jurisdiction; reconnect with Last-Event-ID to resume."""
         scope = _scope(principal)
         f = factory()
-        if last_event_id is not None:
-            try:
-                start = int(last_event_id)
-            except ValueError as exc:
-                raise ProblemError(400, "invalid_last_event_id", "Last-Event-ID must be a number") from exc
-        elif since is not None:
-            start = since
-        else:
-            start = await f.feed.head()
-
-        async def events() -> AsyncIterator[str]:
-            last = start
-            yield f"retry: 2000\n: stream open after {last}\n\n"
-            while not await request.is_disconnected():
-                wake = f.signal.current()
-                rows = await f.feed.after(scope, last)
-                for row in rows:
-                    last = row["seq"]
-                    data = json.dumps(_entry(row), ensure_ascii=False)
-                    yield f"id: {last}\nevent: {row['event_type']}\ndata: {data}\n\n"
-                if rows:
-                    continue
-                try:
-                    await asyncio.wait_for(wake.wait(), KEEPALIVE_S)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-
-        return StreamingResponse(
-            events(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        start = sse.start_after(last_event_id, since, await f.feed.head())
+        return sse.stream(
+            request, f.signal, lambda last: f.feed.after(scope, last),
+            lambda row: (row["seq"], row["event_type"], _entry(row)), start,
         )
 
     return router

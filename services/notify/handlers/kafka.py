@@ -1,12 +1,16 @@
-"""Kafka handlers of notify: case events feed the dashboards."""
+"""Kafka handlers of notify: case events feed the dashboards and the inboxes."""
 
 from __future__ import annotations
 
-from services.notify.app.record import record_case_event
+from typing import TYPE_CHECKING
+
 from shared.events import topics
 from shared.host import Runtime
 
+if TYPE_CHECKING:
+    from services.notify.factory import NotifyFactory
 
-def register(runtime: Runtime) -> None:
+
+def register(runtime: Runtime, factory: NotifyFactory) -> None:
     """Subscribe notify to the cases stream."""
-    runtime.consume(topics.CASES, apply_one=record_case_event)
+    runtime.consume(topics.CASES, apply_one=factory.record)

@@ -75,7 +75,8 @@ class ActOnCase:
             event = CaseTransitionedV1(
                 case_id=request.case_id, community_code=after["community_code"],
                 street_code=after["street_code"], co_owner_code=after["co_owner_code"],
-                reporter_id=after["reporter_id"], action=t.action, from_status=t.from_status,
+                reporter_id=after["reporter_id"], reporter_inbox=after["reporter_private"],
+                action=t.action, from_status=t.from_status,
                 to_status=t.to_status, actor_id=principal.subject, actor_role=principal.role,
                 note=note, at=now,
             )

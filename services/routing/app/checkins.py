@@ -10,7 +10,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.routing.app.route_report import Locator, RouteReport
+from services.routing.app.route_report import MISSED_CHECKIN, Locator, RouteReport
 from services.routing.domain.hierarchy import Hierarchy
 from services.routing.storage import checkins
 from shared.auth import Principal
@@ -18,7 +18,6 @@ from shared.clock import Clock
 from shared.events.reports import ReportSubmittedV1
 
 log = logging.getLogger(__name__)
-MISSED = "missed_checkin"
 
 
 class CheckinRefused(Exception):
@@ -84,11 +83,13 @@ class MissedCheckinWatch:
                 # The case is placed at the community, never at the elder's address.
                 lon, lat = self._locator.point_of(window["community_code"])
                 alert = ReportSubmittedV1(
-                    report_id=str(window["window_id"]), kind="elderly_checkin", category=MISSED,
+                    report_id=str(window["window_id"]), kind="elderly_checkin", category=MISSED_CHECKIN,
                     severity="urgent", lon=lon, lat=lat,
                     description=f"no visit logged for pairing {window['pairing_id']} "
                     f"by {window['window_end'].isoformat()}",
-                    reporter_id="system", pairing_id=window["pairing_id"], submitted_at=now,
+                    # The assigned volunteer hears about the alert as if they had raised it.
+                    reporter_id=window["volunteer_id"], pairing_id=window["pairing_id"],
+                    submitted_at=now,
                 )
                 owner = self._locator.owners([(lon, lat)])[0]
                 await self._route(conn, alert, owner)

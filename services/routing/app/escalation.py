@@ -79,7 +79,7 @@ class EscalationScheduler:
         common = {
             "case_id": str(row["case_id"]), "community_code": row["community_code"],
             "street_code": row["street_code"], "co_owner_code": row["co_owner_code"],
-            "reporter_id": row["reporter_id"],
+            "reporter_id": row["reporter_id"], "reporter_inbox": row["reporter_private"],
         }
         with self._tracer.start_as_current_span(
             f"routing sla {row['kind']} level {row['level']}", context=parent,

@@ -22,6 +22,7 @@ from shared.postgres.outbox import enqueue
 from shared.telemetry.propagation import current_trace_headers
 
 SOURCE = "/nuanxin/routing"
+MISSED_CHECKIN = "missed_checkin"  # alerts the system raises; they are not visits
 
 
 class Locator:
@@ -63,7 +64,7 @@ def opened_event(case: Case, district_code: str) -> CaseOpenedV1:
         category=case.category, severity=case.severity,
         community_code=case.owner.community_code, street_code=case.owner.street_code,
         co_owner_code=case.owner.co_owner_code, district_code=district_code,
-        lon=case.lon, lat=case.lat, reporter_id=case.visible_reporter,
+        lon=case.lon, lat=case.lat, reporter_id=case.visible_reporter, reporter_inbox=case.reporter_id,
         hierarchy_version=case.hierarchy_version, opened_at=case.opened_at,
         acknowledge_by=case.deadlines.acknowledge_by, resolve_by=case.deadlines.resolve_by,
     )
@@ -79,7 +80,7 @@ class RouteReport:
 
     async def __call__(self, conn: asyncpg.Connection, report: ReportSubmittedV1, owner: Owner) -> None:
         """Route one report; a report routed before (a redelivery) changes nothing."""
-        if report.kind == "elderly_checkin" and report.pairing_id and report.reporter_id != "system":
+        if report.kind == "elderly_checkin" and report.pairing_id and report.category != MISSED_CHECKIN:
             await checkins.record_visit(
                 conn, pairing_id=report.pairing_id, report_id=report.report_id, at=report.submitted_at
             )
@@ -131,6 +132,7 @@ class RouteReport:
         joined = CaseJoinedV1(
             case_id=case_id, community_code=row["community_code"], street_code=row["street_code"],
             co_owner_code=row["co_owner_code"], reporter_id=row["reporter_id"],
+            reporter_inbox=report.reporter_id,
             report_id=report.report_id, cluster_size=row["cluster_size"], severity=severity, at=now,
         )
         await enqueue(conn, cases.SCHEMA, [encode(joined, source=SOURCE)])

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from services.routing.handlers.checkins import create_checkin_router
+from services.routing.handlers.dashboard import create_dashboard_router
 from services.routing.handlers.http import create_router
 from shared.auth import TokenCodec
 
@@ -18,4 +19,5 @@ def create_routes(factory: Callable[[], "RoutingFactory"], tokens: TokenCodec) -
     router = APIRouter(prefix="")
     for part in (create_router(factory, tokens), create_checkin_router(factory, tokens)):
         router.routes.extend(part.routes)
+    router.routes[0:0] = create_dashboard_router(factory, tokens).routes  # before /cases/{case_id}
     return router

@@ -8,7 +8,7 @@ import asyncpg
 
 DUE = """
 SELECT d.case_id, d.kind, d.level, d.due_at,
-       c.status, c.community_code, c.street_code, c.co_owner_code, c.reporter_id,
+       c.status, c.community_code, c.street_code, c.co_owner_code, c.reporter_id, c.reporter_private,
        c.escalation_level, c.trace_parent
 FROM deadlines d JOIN cases c USING (case_id)
 WHERE d.fired_at IS NULL AND d.due_at <= $1 AND c.paused_at IS NULL

@@ -1,0 +1,55 @@
+"""Server-Sent Events that resume from Last-Event-ID without gaps or repeats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from services.notify.app.live import FeedSignal
+from shared.http.errors import ProblemError
+
+KEEPALIVE_S = 15.0
+Rows = Callable[[int], Awaitable[Sequence[Any]]]
+Render = Callable[[Any], tuple[int, str, dict]]
+
+
+def start_after(last_event_id: str | None, since: int | None, head: int) -> int:
+    """Resume after Last-Event-ID, or replay after ``since``, or start live at the head."""
+    if last_event_id is not None:
+        try:
+            return int(last_event_id)
+        except ValueError as exc:
+            raise ProblemError(400, "invalid_last_event_id", "Last-Event-ID must be a number") from exc
+    return since if since is not None else head
+
+
+def stream(
+    request: Request, signal: FeedSignal, rows_after: Rows, render: Render, start: int
+) -> StreamingResponse:
+    """Entries after ``start`` in order, then live ones as the signal fires; keep-alives when idle."""
+
+    async def events() -> AsyncIterator[str]:
+        last = start
+        yield f"retry: 2000\n: stream open after {last}\n\n"
+        while not await request.is_disconnected():
+            wake = signal.current()  # taken before reading, so no wake-up is lost in between
+            rows = await rows_after(last)
+            for row in rows:
+                last, name, data = render(row)
+                yield f"id: {last}\nevent: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            if rows:
+                continue
+            try:
+                await asyncio.wait_for(wake.wait(), KEEPALIVE_S)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
