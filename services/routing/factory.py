@@ -26,6 +26,7 @@ from services.routing.storage import checkins
 from services.routing.storage.postgres import PostgresCaseQueries
 from shared.auth import Principal
 from shared.events.reports import ReportSubmittedV1
+from shared.events.volunteers import VisitScheduledV1
 from shared.host import Runtime
 
 
@@ -99,6 +100,14 @@ class RoutingFactory:
         return [
             self.scheduler.run(interval), self.checkin_watch.run(interval), self._refresh_gauges()
         ]
+
+    async def visit_scheduled(self, conn: asyncpg.Connection, visit: VisitScheduledV1) -> None:
+        """A volunteer's scheduled visit becomes a check-in window (re-scheduling moves it)."""
+        await checkins.add_window(
+            conn, window_id=visit.visit_id, pairing_id=visit.pairing_id, volunteer_id=visit.volunteer_id,
+            community_code=visit.community_code, window_start=visit.window_start,
+            window_end=visit.window_end, created_by="volunteers",
+        )
 
     async def checkin_windows(self, conn: asyncpg.Connection, principal: Principal) -> list:
         """Check-in windows the principal may see."""

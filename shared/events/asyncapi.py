@@ -12,9 +12,14 @@ from shared.events.base import registered_types
 FLOWS: tuple[tuple[str, str, str], ...] = (
     ("reports", "send", topics.REPORTS),
     ("routing", "receive", topics.REPORTS),
+    ("volunteers", "receive", topics.REPORTS),
     ("routing", "send", topics.CASES),
     ("notify", "receive", topics.CASES),
     ("reports", "receive", topics.CASES),
+    ("wishes", "send", topics.WISHES),
+    ("volunteers", "receive", topics.WISHES),
+    ("volunteers", "send", topics.VOLUNTEERS),
+    ("routing", "receive", topics.VOLUNTEERS),
 )
 
 CE_HEADERS = {

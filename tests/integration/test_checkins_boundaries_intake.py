@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -146,3 +147,25 @@ async def test_a_retried_report_is_one_report_and_bad_input_stores_nothing(setti
         assert await conn.fetchval("SELECT count(*) FROM routing.cases") == 1
     finally:
         await conn.close()
+
+
+async def test_a_visit_scheduled_by_the_volunteers_service_becomes_a_watched_window(settings):
+    from shared.events.volunteers import VisitScheduledV1
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ManualClock(now)
+    home = COMMUNITIES[70]
+    visit = VisitScheduledV1(
+        visit_id=str(uuid.uuid4()), pairing_id="pair-7", volunteer_id="w-70",
+        community_code=home.code, window_start=now - timedelta(minutes=1), window_end=now + timedelta(hours=1),
+    )
+    async with run_system(settings, ["reports", "routing"], clock=clock) as system:
+        await publish(settings, [report(106.6, 29.7, kind="hazard", category="road_damage"), visit])
+        officer = system.client(system.token("c-1", "community_staff", community=home.code))
+        async with officer:
+            windows = await _until(lambda: officer.get("/checkins"), lambda r: len(r.json()) == 1)
+            assert windows.json()[0]["window_id"] == visit.visit_id
+            clock.advance(timedelta(hours=2))
+            cases = await _until(lambda: officer.get("/cases"), lambda r: len(r.json()) == 1)
+    (case,) = cases.json()
+    assert (case["category"], case["reporter_id"]) == ("missed_checkin", "w-70")

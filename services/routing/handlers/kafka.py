@@ -10,6 +10,7 @@ import asyncpg
 from shared.events import topics
 from shared.events.envelope import IncomingEvent
 from shared.events.reports import ReportSubmittedV1
+from shared.events.volunteers import VisitScheduledV1
 from shared.host import Runtime
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def register(runtime: Runtime, factory: RoutingFactory) -> None:
-    """Subscribe routing to the reports stream."""
+    """Subscribe routing to the reports stream and to scheduled visits."""
 
     async def locate_batch(events: Sequence[IncomingEvent]) -> None:
         factory.locate_reports([e.body for e in events if isinstance(e.body, ReportSubmittedV1)])
@@ -26,4 +27,9 @@ def register(runtime: Runtime, factory: RoutingFactory) -> None:
         if isinstance(event.body, ReportSubmittedV1):
             await factory.route_report(conn, event.body)
 
+    async def on_volunteer_event(conn: asyncpg.Connection, event: IncomingEvent) -> None:
+        if isinstance(event.body, VisitScheduledV1):
+            await factory.visit_scheduled(conn, event.body)
+
     runtime.consume(topics.REPORTS, apply_one=on_report_event, prepare=locate_batch)
+    runtime.consume(topics.VOLUNTEERS, apply_one=on_volunteer_event)

@@ -23,7 +23,10 @@ async def add_window(
         """
         INSERT INTO checkin_windows (window_id, pairing_id, volunteer_id, community_code,
             window_start, window_end, created_by)
-        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) RETURNING *
+        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (window_id) DO UPDATE SET window_start = EXCLUDED.window_start,
+            window_end = EXCLUDED.window_end
+        RETURNING *
         """,
         window_id, pairing_id, volunteer_id, community_code, window_start, window_end, created_by,
     )
