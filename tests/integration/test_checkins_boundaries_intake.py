@@ -157,7 +157,8 @@ async def test_a_visit_scheduled_by_the_volunteers_service_becomes_a_watched_win
     home = COMMUNITIES[70]
     visit = VisitScheduledV1(
         visit_id=str(uuid.uuid4()), pairing_id="pair-7", volunteer_id="w-70",
-        community_code=home.code, window_start=now - timedelta(minutes=1), window_end=now + timedelta(hours=1),
+        community_code=home.code, window_start=now - timedelta(minutes=1),
+        window_end=now + timedelta(hours=1),
     )
     async with run_system(settings, ["reports", "routing"], clock=clock) as system:
         await publish(settings, [report(106.6, 29.7, kind="hazard", category="road_damage"), visit])
