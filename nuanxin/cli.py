@@ -244,3 +244,41 @@ def boundaries(
     typer.echo(f"usable: set NUANXIN_ROUTING_JURISDICTIONS_PATH={path.resolve()}"
                + (f" NUANXIN_ROUTING_JURISDICTIONS_CRS={crs}" if crs else "")
                + " and restart routing")
+
+
+@app.command("points-audit")
+def points_audit() -> None:
+    """Rebuild the volunteer points ledger from the events and compare it with the live one."""
+    from services.volunteers.app.rebuild import audit_database
+    from services.volunteers.settings import VolunteersSettings
+    from shared.settings import PlatformSettings
+
+    result = asyncio.run(audit_database(PlatformSettings(), VolunteersSettings().rules()))
+    typer.echo(result.summary())
+    if not result.equal:
+        raise typer.Exit(1)
+
+
+@app.command("import-stations")
+def import_stations(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or GeoJSON of stations.")],
+    crs: Annotated[str | None, typer.Option(help="WGS84 or GCJ-02 for rows naming none.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or geojson (default: suffix).")] = None,
+) -> None:
+    """Import warm-map stations (暖新地图): every row valid or nothing written; upsert by id."""
+    from services.stations.app.importer import run_import_file
+    from services.stations.domain.records import ImportRejected
+    from shared.settings import PlatformSettings
+
+    def progress(stage: str, done: int, total: int) -> None:
+        typer.echo(f"{stage} {done}/{total}", err=True)
+
+    try:
+        result = run_import_file(path, database_url=PlatformSettings().database_url, crs=crs, fmt=fmt,
+                                 progress=progress)
+    except ImportRejected as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"imported {result.rows} stations ({result.created} new, {result.updated} updated); "
+               f"import {result.import_id}")

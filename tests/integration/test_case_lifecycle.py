@@ -121,3 +121,38 @@ async def test_a_paused_case_does_not_escalate(settings):
         clock.advance(timedelta(hours=5))
         await asyncio.sleep(2)  # several scheduler ticks
         assert await wait_rows(settings, "SELECT 1 FROM escalations", 1, timeout=1) == []
+
+
+def _point_near_a_boundary():
+    """A point 10 m inside one community, within 30 m of another."""
+    from services.routing.domain.geometry import JurisdictionIndex
+
+    index = JurisdictionIndex((c.code, c.geometry) for c in COMMUNITIES)
+    for community in COMMUNITIES[:50]:
+        inner = community.geometry.representative_point()
+        for x, y in list(community.geometry.exterior.coords)[::7]:
+            # 10 m from the edge toward the inside (1e-4 degrees is about 10 m here)
+            length = ((inner.x - x) ** 2 + (inner.y - y) ** 2) ** 0.5
+            px, py = x + (inner.x - x) * 1e-4 / length, y + (inner.y - y) * 1e-4 / length
+            if index.locate(px, py) != community.code:
+                continue
+            near = [c for c in index.boundary_neighbours(px, py, 30) if c != community.code]
+            if near:
+                return community.code, near[0], px, py
+    raise AssertionError("no boundary point found")
+
+
+async def test_near_a_boundary_the_neighbour_co_owns_sees_but_does_not_act(settings):
+    owner, neighbour, lon, lat = _point_near_a_boundary()
+    async with run_system(settings, ["routing"]) as system:
+        body = report(lon, lat, kind="hazard", category="road_damage", severity="medium")
+        await publish(settings, [body])
+        rows = await wait_rows(settings, "SELECT case_id, community_code, co_owner_code FROM cases", 1)
+        assert (rows[0]["community_code"], rows[0]["co_owner_code"]) == (owner, neighbour)
+        case_id = str(rows[0]["case_id"])
+        co = system.client(system.token("c-2", "community_staff", community=neighbour))
+        async with co:
+            assert [c["case_id"] for c in (await co.get("/cases")).json()] == [case_id]
+            assert (await co.get(f"/cases/{case_id}")).status_code == 200
+            refused = await co.post(f"/cases/{case_id}/actions/acknowledge", json={})
+            assert refused.status_code == 403 and "co-owning" in refused.json()["message"]
