@@ -3,12 +3,13 @@
 from pathlib import Path
 
 from services.wishes import factory
-from services.wishes.handlers.http import create_router
+from services.wishes.handlers.routes import create_routes
 from shared.host import ServiceSpec
 
 SPEC = ServiceSpec(
     name="wishes",
     migrations=Path(__file__).parent / "storage" / "migrations",
     create=factory.create,
-    router=create_router,
+    router=create_routes,
+    background=lambda f: f.background(),
 )
