@@ -30,6 +30,7 @@ lint: install
 	$(UV) run nuanxin asyncapi --check
 
 test-embedded: install
+	bash tests/browser/ensure_chromium.sh
 	$(UV) run pytest -q -p no:cacheprovider
 
 # Again on real Apache Kafka (jars from Maven Central, Java 17) where that can be had.

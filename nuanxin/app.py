@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
 from opentelemetry import trace
 
+from nuanxin.web import install_pages
 from shared.host import ServiceHost
 from shared.http.errors import install_error_handlers
 from shared.http.tracing import ServerSpanMiddleware
@@ -76,4 +77,5 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
     async def home() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
+    install_pages(app, hosts)
     return app

@@ -154,11 +154,13 @@ async def test_a_request_without_the_photo_field_names_it(client):
     assert response.json()["fields"][0]["field"] == "photo"
 
 
-async def test_only_workers_upload_and_only_signed_in_callers_read(client):
+async def test_workers_and_staff_upload_and_only_signed_in_callers_read(client):
     photo = {"photo": ("a.jpg", _jpeg_with_gps(), "image/jpeg")}
     staff = {"Authorization": f"Bearer {_token('community_staff', community='c-1')}"}
+    ops = {"Authorization": f"Bearer {_token('ops')}"}
 
-    assert (await client.post("/reports/photos", files=photo, headers=staff)).status_code == 403
+    assert (await client.post("/reports/photos", files=photo, headers=staff)).status_code == 201
+    assert (await client.post("/reports/photos", files=photo, headers=ops)).status_code == 403
     ref = (await client.post("/reports/photos", files=photo)).json()["ref"]
     client.headers.pop("Authorization")
     assert (await client.get(f"/reports/photos/{ref}")).status_code == 401

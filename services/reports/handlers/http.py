@@ -69,6 +69,7 @@ class ReportView(BaseModel):
     case_id: str | None = None
     community_code: str | None = None
     status_notes: str | None = None
+    photos: list[str] = Field(default_factory=list, description="Photo refs (GET /reports/photos/{ref}).")
     reporter_id: str | None = Field(None, description="Shown to staff unless the reporter is hidden.")
 
 
@@ -78,7 +79,7 @@ def _view(report: Report, case_id: str | None = None, community: str | None = No
         severity=report.severity, lat=report.lat, lon=report.lon,
         description=report.description, address=report.address, status=report.status,
         submitted_at=report.submitted_at, case_id=case_id, community_code=community,
-        reporter_id=report.reporter_id,
+        reporter_id=report.reporter_id, photos=list(report.photos),
     )
 
 

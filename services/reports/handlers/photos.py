@@ -82,7 +82,8 @@ def create_photo_router(
 ) -> APIRouter:
     """Photo upload and download routes, bound to the service's composition root."""
     router = APIRouter(prefix=prefix, tags=["photos"])
-    worker = principal_dependency(tokens, "worker")
+    # Workers attach photos to reports; staff to resolutions (the evidence that it was fixed).
+    worker = principal_dependency(tokens, "worker", "community_staff", "street_staff", "district_staff")
     anyone = principal_dependency(tokens)
 
     @router.post("", status_code=201, response_model=PhotoView, openapi_extra=_UPLOAD_BODY)

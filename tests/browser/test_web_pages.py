@@ -1,0 +1,181 @@
+"""The web pages in a real headless Chromium against the real system (broker, PostgreSQL, services)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from services.routing.geodata.loader import load_geojson_jurisdictions
+from tests.support.system import run_system
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+STREETS, COMMUNITIES = load_geojson_jurisdictions()
+HOME = COMMUNITIES[17]
+POINT = HOME.geometry.representative_point()
+
+
+def _watch_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+async def _post_report(system, category: str = "blocked_fire_exit") -> str:
+    async with system.client(system.token("w-7", "worker")) as phone:
+        r = await phone.post("/reports", json={
+            "kind": "hazard", "category": category, "description": "电动车堵住消防通道",
+            "location": {"lon": POINT.x, "lat": POINT.y}, "address": "宝圣湖街道 3 号楼",
+        })
+    assert r.status_code == 201, r.text
+    return r.json()["report_id"]
+
+
+async def test_an_officer_sees_a_new_case_live_and_acknowledges_it(settings, browser, screenshot_dir):
+    async with run_system(settings, ["reports", "routing", "notify"]) as system:
+        token = system.token("c-officer", "community_staff", community=HOME.code)
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        errors = _watch_errors(page)
+        await page.goto(f"{system.base_url}/dashboard?token={token}")
+        await page.wait_for_selector("#live-state.on", timeout=15000)
+        assert "token=" not in page.url, "the token leaves the address bar"
+        assert await page.locator("#case-rows tr").count() == 0
+
+        await _post_report(system)  # while the page is open: no reload follows
+        row = page.locator("#case-rows tr[data-case-id]")
+        await row.first.wait_for(timeout=20000)
+        assert await row.get_attribute("data-status") == "new"
+        ack = row.locator("td.ack .countdown")
+        first = await ack.text_content()
+        await page.wait_for_function(
+            "t => document.querySelector('#case-rows td.ack .countdown').textContent !== t", arg=first,
+            timeout=5000)  # it ticks every second
+        assert "消防通道堵塞" in await row.text_content()
+        await page.screenshot(path=screenshot_dir / "dashboard.png", full_page=True)
+
+        await row.click()
+        await page.wait_for_selector("#detail .action-btn[data-action='acknowledge']", timeout=10000)
+        assert "open" in await page.locator("#detail .history").text_content() or \
+            "立案" in await page.locator("#detail .history").text_content()
+        await page.click("#detail .action-btn[data-action='acknowledge']")
+        await page.wait_for_selector("#case-rows tr[data-status='acknowledged']", timeout=10000)
+        assert await page.locator("#case-rows td.ack .countdown").count() == 0, "ack clock gone"
+        assert await page.locator("#case-rows td.resolve .countdown").count() == 1, "resolve clock runs"
+        await page.wait_for_selector("#detail .action-btn[data-action='resolve']", timeout=10000)
+        assert "受理" in await page.locator("#detail .history").text_content()
+
+        # A refusal shows the server's sentence: resolving needs a note.
+        await page.click("#detail .action-btn[data-action='resolve']")
+        await page.fill("#action-note", " ")
+        await page.click("#action-submit")
+        await page.wait_for_function(
+            "document.querySelector('#action-error').textContent.includes('needs a note')", timeout=10000)
+        await page.click("#action-cancel")
+        await page.screenshot(path=screenshot_dir / "case_detail.png", full_page=False)
+
+        await page.click("#detail-close")
+        await page.click("button[data-tab='map']")
+        await page.wait_for_selector("#map path.area.community", timeout=10000)
+        assert await page.locator("#map path.area").count() == 2, "its community and street"
+        assert await page.locator("#map .pin").count() == 1
+        assert "合成边界 / synthetic boundaries" in await page.locator(".synthetic-badge").text_content()
+        assert await page.locator(".synthetic-badge").is_visible()
+
+        await page.click("#lang-toggle")
+        await page.click("button[data-tab='cases']")
+        assert "Blocked fire exit" in await page.locator("#case-rows").text_content()
+        assert errors == [], errors
+        await page.close()
+
+
+async def test_district_staff_see_the_map_and_compliance_of_every_street(settings, browser, screenshot_dir):
+    async with run_system(settings, ["reports", "routing", "notify"]) as system:
+        for category in ("blocked_fire_exit", "dangling_wires", "road_damage"):
+            await _post_report(system, category)
+        token = system.token("d-1", "district_staff")
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        errors = _watch_errors(page)
+        await page.goto(f"{system.base_url}/dashboard?token={token}")
+        for _ in range(100):
+            if await page.locator("#case-rows tr[data-case-id]").count() == 3:
+                break
+            await asyncio.sleep(0.2)
+        assert await page.locator("#case-rows tr[data-case-id]").count() == 3
+
+        await page.click("button[data-tab='map']")
+        await page.wait_for_selector("#map path.area.community", timeout=10000)
+        assert await page.locator("#map path.area").count() == len(STREETS) + len(COMMUNITIES)
+        assert await page.locator(".synthetic-badge").is_visible()
+        cluster = page.locator("#map .pin.cluster")
+        assert await cluster.count() == 1, "three pins in one place are one cluster"
+        assert (await cluster.locator("text").text_content()) == "3"
+        await page.screenshot(path=screenshot_dir / "map.png")
+
+        await page.click("button[data-tab='stats']")
+        await page.wait_for_selector("#stats-streets tbody tr", timeout=10000)
+        assert await page.locator("#chart svg polyline").count() == 3
+        kpis = await page.locator("#kpis").text_content()
+        assert "按时受理率" in kpis and "3" in kpis
+        short = HOME.name.replace("社区居民委员会", "")
+        assert short in await page.locator("#stats-communities").text_content()
+        await page.screenshot(path=screenshot_dir / "stats.png", full_page=True)
+        assert errors == [], errors
+        await page.close()
+
+
+async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, screenshot_dir, jpeg_bytes):
+    async with run_system(settings, ["reports", "routing", "notify"]) as system:
+        token = system.token("w-phone", "worker")
+        context = await browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+            geolocation={"latitude": POINT.y, "longitude": POINT.x}, permissions=["geolocation"],
+        )
+        page = await context.new_page()
+        errors = _watch_errors(page)
+        await page.goto(f"{system.base_url}/worker?token={token}")
+        await page.wait_for_selector("#worker-map path.area", timeout=15000)
+
+        await page.click(".kind-btn[data-kind='hazard']")
+        await page.set_input_files("#photo-input", files=[
+            {"name": "hazard.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes}])
+        await page.wait_for_selector("#photo-status.ok-msg", timeout=10000)
+        await page.click("#gps-btn")
+        await page.wait_for_selector("#location-status.ok-msg", timeout=10000)
+        assert HOME.name in await page.locator("#location-status").text_content()
+        await page.click("#send-btn")
+        await page.wait_for_selector("#send-status.ok-msg", timeout=10000)
+        report_id = await page.locator("#send-status").get_attribute("data-report-id")
+        mine = page.locator(f".my-report[data-report-id='{report_id}']")
+        await mine.wait_for(timeout=10000)
+        for _ in range(50):
+            if await mine.get_attribute("data-status") == "routed":
+                break
+            await page.click("#reports-refresh")
+            await asyncio.sleep(0.3)
+        assert await mine.get_attribute("data-status") == "routed"
+
+        await page.click("#station-btn")  # no stations service in this system: a friendly 404
+        await page.wait_for_function("document.querySelector('#station-result').textContent.length > 0")
+        assert "驿站查询暂不可用" in await page.locator("#station-result").text_content()
+        await page.screenshot(path=screenshot_dir / "worker.png", full_page=True)
+        assert errors == [], errors
+
+        async with system.client(token) as phone:
+            report = (await phone.get(f"/reports/{report_id}")).json()
+        assert report["kind"] == "hazard" and report["category"] == "blocked_fire_exit"
+        await context.close()
+
+        ops = await browser.new_page(viewport={"width": 1400, "height": 900})
+        ops_token = system.token("o-1", "ops")
+        await ops.goto(f"{system.base_url}/ops?token={ops_token}&report={report_id}")
+        await ops.wait_for_selector("#health .health-ok", timeout=10000)
+        for _ in range(30):
+            if await ops.locator("#trace .tree li").count() > 0:
+                break
+            await ops.click("#trace-btn")
+            await asyncio.sleep(0.5)
+        assert await ops.locator("#trace .tree li").count() > 2
+        assert "nuanxin-routing" in await ops.locator("#trace").text_content()
+        await ops.wait_for_selector("#lag tbody tr td.num", timeout=10000)
+        await ops.screenshot(path=screenshot_dir / "ops.png", full_page=True)
+        await ops.close()
