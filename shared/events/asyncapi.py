@@ -18,6 +18,7 @@ FLOWS: tuple[tuple[str, str, str], ...] = (
     ("reports", "receive", topics.CASES),
     ("wishes", "send", topics.WISHES),
     ("volunteers", "receive", topics.WISHES),
+    ("notify", "receive", topics.WISHES),
     ("volunteers", "send", topics.VOLUNTEERS),
     ("routing", "receive", topics.VOLUNTEERS),
 )

@@ -232,3 +232,27 @@ async def test_quiet_hours_hold_sms_but_not_urgent_elderly_alerts(settings, tmp_
         after = [json.loads(x) for x in sink.read_text().splitlines()]
     assert [(m["channel"], m["to"], m["urgent"]) for m in first] == [("sms", "13800000000", True)]
     assert len(after) == 2 and after[1]["urgent"] is False
+
+
+async def test_wish_events_reach_the_poster_the_donor_and_the_reviewers(settings):
+    async with run_system(settings, ["wishes", "notify"]) as system:
+        poster = system.client(system.token("w-1", "worker"))
+        donor = system.client(system.token("w-9", "worker"))
+        staff = system.client(system.token("c-a", "community_staff", community=A))
+        async with poster, donor, staff:
+            posted = await poster.post("/wishes", json={
+                "title": "冬天的棉衣", "details": "L 码", "why": "夜里送餐太冷", "category": "clothing",
+                "wanted_by": (NOW + timedelta(days=300)).date().isoformat(), "community_code": A,
+            })
+            assert posted.status_code == 201, posted.text
+            wish_id = posted.json()["wish_id"]
+            assert (await staff.post(f"/wishes/{wish_id}/approve")).status_code == 200
+            claim = await donor.post(f"/wishes/{wish_id}/claims", json={})
+            assert claim.status_code == 201, claim.text
+            got = {}
+            for name, client, n in (("staff", staff, 1), ("poster", poster, 2)):
+                r = await _until(lambda c=client: c.get("/notify/inbox"), lambda r, n=n: len(r.json()) >= n)
+                got[name] = [x["event_type"] for x in r.json()]
+            donor_inbox = (await donor.get("/notify/inbox")).json()
+    assert got == {"staff": ["wish.posted"], "poster": ["wish.approved", "wish.claimed"]}
+    assert donor_inbox == [], "claiming tells the poster, not the donor"

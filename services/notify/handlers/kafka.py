@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from services.notify.app.wishes import record_wish_event
 from shared.events import topics
 from shared.host import Runtime
 
@@ -12,5 +13,6 @@ if TYPE_CHECKING:
 
 
 def register(runtime: Runtime, factory: NotifyFactory) -> None:
-    """Subscribe notify to the cases stream."""
+    """Subscribe notify to the cases and wishes streams."""
     runtime.consume(topics.CASES, apply_one=factory.record)
+    runtime.consume(topics.WISHES, apply_one=record_wish_event)

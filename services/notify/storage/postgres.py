@@ -21,9 +21,7 @@ async def append(
     trace_id: str | None,
 ) -> None:
     """Append one entry (a repeated event id is ignored) and wake the live streams on commit."""
-    # Streams read by seq; held to commit, this lock makes commit order equal seq order, so a
-    # stream never passes a seq whose row commits later (several notify instances).
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHANNEL)
+    await lock_in_order(conn)
     seq = await conn.fetchval(
         """
         INSERT INTO feed (event_id, event_type, case_id, community_code, street_code, payload,
@@ -35,6 +33,20 @@ async def append(
     )
     if seq is not None:
         await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(seq))
+
+
+async def lock_in_order(conn: asyncpg.Connection) -> None:
+    """Serialise feed and inbox writers until commit.
+
+    Streams read by sequence number; held to commit, this lock makes commit order equal sequence
+    order, so a stream never passes a number whose row commits later (several notify instances).
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHANNEL)
+
+
+async def wake_streams(conn: asyncpg.Connection) -> None:
+    """Wake live streams when the transaction commits."""
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
 
 class FeedReader:
