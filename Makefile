@@ -8,7 +8,7 @@ UV := python3 -m uv
 KAFKA_PORT ?= 19092
 KAFKA_DIR ?= var/apache-kafka
 
-.PHONY: help install run test lint test-embedded test-apache-kafka asyncapi clean
+.PHONY: help install run test lint test-embedded test-apache-kafka faults faults-long bench asyncapi clean
 
 help:
 	@echo "make run   - start nuanxin (embedded Kafka-protocol broker + PostgreSQL) at http://127.0.0.1:8000"
@@ -45,6 +45,13 @@ test-apache-kafka: install
 	fi
 
 test: lint test-embedded test-apache-kafka
+
+# The fault suite runs CI-sized inside make test; these run it alone, or long (20 kills, 3000 reports).
+faults: install
+	$(UV) run pytest -q -p no:cacheprovider -m faults tests/faults
+
+faults-long: install
+	NUANXIN_FAULTS_LONG=1 $(UV) run pytest -q -p no:cacheprovider -m faults tests/faults
 
 asyncapi: install
 	$(UV) run nuanxin asyncapi

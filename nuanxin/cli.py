@@ -105,6 +105,9 @@ def infra(
         kafka.stop()
 
 
+DEMO = "500112002001"  # 五星路社区, 双龙湖街道: the demo community staff token's community
+
+
 @app.command()
 def up(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -135,7 +138,10 @@ def up(
         banner = "\n".join([
             "",
             "nuanxin is up.",
-            f"  home and live feed   {base}/",
+            f"  home                 {base}/",
+            f"  community dashboard  {base}/dashboard   (paste a staff token)",
+            f"  worker's phone page  {base}/worker      (paste a worker token)",
+            f"  ops                  {base}/ops",
             f"  API docs             {base}/docs",
             f"  health, metrics      {base}/healthz  {base}/metrics",
             f"  Kafka (embedded)     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
@@ -145,6 +151,8 @@ def up(
             "Development tokens (valid 12 h):",
             f"  worker w-demo        {codec.issue(Principal('w-demo', 'worker'))}",
             f"  district staff       {codec.issue(Principal('d-demo', 'district_staff'))}",
+            f"  community staff      {codec.issue(Principal('c-demo', 'community_staff', community=DEMO))}"
+            f"  (community {DEMO})",
             "",
             "Ctrl-C stops everything.",
         ])

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
@@ -39,6 +39,17 @@ class Notification(BaseModel):
     data: dict
 
 
+_HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _time(text: str | None) -> time | None:
+    return None if text is None else time.fromisoformat(text)
+
+
+def _hhmm(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
 class PreferencesBody(BaseModel):
     """Which kinds reach the inbox, which channels are used, and quiet hours (Asia/Shanghai)."""
 
@@ -46,8 +57,10 @@ class PreferencesBody(BaseModel):
 
     kinds: list[str] = Field(default_factory=list, description=f"Empty: all. Any of {', '.join(KINDS)}.")
     channels: list[str] = Field(default_factory=list, description=f"Any of {', '.join(CHANNELS)}.")
-    quiet_start: time | None = Field(None, description="Quiet hours start (urgent alerts ignore them).")
-    quiet_end: time | None = Field(None, description="Quiet hours end.")
+    quiet_start: str | None = Field(
+        None, pattern=_HHMM, description="Quiet hours start, HH:MM (urgent alerts ignore them)."
+    )
+    quiet_end: str | None = Field(None, pattern=_HHMM, description="Quiet hours end, HH:MM.")
     phone: str | None = Field(None, pattern=r"^\+?[0-9]{6,15}$", description="For SMS and app push.")
 
 
@@ -97,7 +110,10 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         return {"unread": await factory().inbox.unread(keys(principal))}
 
     @router.post("/inbox/{notification_id}/read", status_code=204)
-    async def mark_read(notification_id: int, principal: Annotated[Principal, Depends(anyone)]) -> None:
+    async def mark_read(
+        notification_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+        principal: Annotated[Principal, Depends(anyone)],
+    ) -> None:
         """Mark one notification read (in a shared jurisdiction inbox, for everyone in it)."""
         f = factory()
         if not await f.inbox.mark_read(keys(principal), notification_id, f.runtime.clock.now()):
@@ -122,7 +138,8 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         async with factory().runtime.pool.acquire() as conn:
             prefs, phone = await inbox.preferences_of(conn, keys(principal)[0])
         return PreferencesBody(kinds=sorted(prefs.kinds), channels=sorted(prefs.channels),
-                               quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end, phone=phone)
+                               quiet_start=_hhmm(prefs.quiet_start), quiet_end=_hhmm(prefs.quiet_end),
+                               phone=phone)
 
     @router.put("/preferences", response_model=PreferencesBody)
     async def put_preferences(
@@ -138,7 +155,8 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         if (body.quiet_start is None) != (body.quiet_end is None):
             raise ProblemError(422, "invalid_request", "give both quiet_start and quiet_end, or neither",
                                fields=[{"field": "quiet_end", "problem": "both or neither"}])
-        prefs = Preferences(frozenset(body.kinds), frozenset(body.channels), body.quiet_start, body.quiet_end)
+        prefs = Preferences(frozenset(body.kinds), frozenset(body.channels), _time(body.quiet_start),
+                            _time(body.quiet_end))
         async with factory().runtime.pool.acquire() as conn:
             await inbox.save_preferences(conn, keys(principal)[0], prefs, body.phone)
         return body

@@ -147,7 +147,7 @@ def create_open311_router(factory: Callable[[], "ReportsFactory"], tokens: Token
     def queries() -> Open311Queries:
         return Open311Queries(pool=factory().runtime.pool)
 
-    @router.get("/discovery.{fmt}")
+    @router.get("/discovery.{fmt}", include_in_schema=False)  # the .json form
     @router.get("/discovery")
     @_open311_errors
     async def discovery(request: Request) -> JSONResponse:
@@ -164,7 +164,7 @@ def create_open311_router(factory: Callable[[], "ReportsFactory"], tokens: Token
             }],
         })
 
-    @router.get("/services.{fmt}")
+    @router.get("/services.{fmt}", include_in_schema=False)  # the .json form
     @router.get("/services")
     @_open311_errors
     async def services(request: Request) -> JSONResponse:
@@ -182,7 +182,7 @@ def create_open311_router(factory: Callable[[], "ReportsFactory"], tokens: Token
             raise Open311Error(404, f"service_code {code} not found")
         return JSONResponse(service.definition())
 
-    @router.post("/requests.{fmt}")
+    @router.post("/requests.{fmt}", include_in_schema=False)  # the .json form
     @router.post("/requests")
     @_open311_errors
     async def create_request(request: Request) -> JSONResponse:
@@ -231,7 +231,7 @@ def create_open311_router(factory: Callable[[], "ReportsFactory"], tokens: Token
             "account_id": None,
         }])
 
-    @router.get("/requests.{fmt}")
+    @router.get("/requests.{fmt}", include_in_schema=False)  # the .json form
     @router.get("/requests")
     @_open311_errors
     async def list_requests(request: Request) -> JSONResponse:

@@ -104,7 +104,9 @@ class EscalationScheduler:
         ):
             return []
         out = []
-        if level == 1 or row["escalation_level"] == 0:
+        # One resolve breach per case: with the lowest rung it reaches (both rungs can fall due in
+        # one tick after an outage, and the row snapshot predates this tick's escalations).
+        if not await deadlines.escalated_below(conn, row["case_id"], level):
             self._count("resolve")
             out.append(encode(CaseSlaBreachedV1(
                 **common, deadline="resolve", due_at=row["due_at"], breached_at=now,

@@ -12,7 +12,7 @@ SELECT d.case_id, d.kind, d.level, d.due_at,
        c.escalation_level, c.trace_parent
 FROM deadlines d JOIN cases c USING (case_id)
 WHERE d.fired_at IS NULL AND d.due_at <= $1 AND c.paused_at IS NULL
-ORDER BY d.due_at
+ORDER BY d.due_at, d.level
 LIMIT $2
 FOR UPDATE OF d SKIP LOCKED
 """
@@ -56,6 +56,13 @@ async def record_escalation(
         case_id, level, at,
     )
     return True
+
+
+async def escalated_below(conn: asyncpg.Connection, case_id, level: int) -> bool:
+    """Whether the case was already escalated to a lower rung."""
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM escalations WHERE case_id = $1 AND level < $2)", case_id, level
+    ))
 
 
 async def cancel_pending(conn: asyncpg.Connection, case_id: str, at: datetime) -> None:
