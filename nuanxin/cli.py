@@ -105,6 +105,11 @@ def infra(
         kafka.stop()
 
 
+def _named(name: str) -> bool:
+    """Whether the environment points at an existing server (plain or NUANXIN_-prefixed)."""
+    return bool(os.environ.get(name) or os.environ.get(f"NUANXIN_{name}"))
+
+
 DEMO = "500112002001"  # 五星路社区, 双龙湖街道: the demo community staff token's community
 
 
@@ -122,11 +127,11 @@ def up(
     data.mkdir(parents=True, exist_ok=True)
     kafka = pg = None
     try:
-        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        if not _named("KAFKA_BOOTSTRAP_SERVERS"):
             kafka = EmbeddedKafka(port=int(os.environ.get("NUANXIN_KAFKA_PORT", "9092")),
                                   log_path=data / "tansu.log")
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.start()
-        if not os.environ.get("DATABASE_URL"):
+        if not _named("DATABASE_URL"):
             pg = EmbeddedPostgres(data.resolve() / "postgres",
                                   port=int(os.environ.get("NUANXIN_PG_PORT", "55432")))
             os.environ["DATABASE_URL"] = pg.start()
@@ -144,8 +149,9 @@ def up(
             f"  ops                  {base}/ops",
             f"  API docs             {base}/docs",
             f"  health, metrics      {base}/healthz  {base}/metrics",
-            f"  Kafka (embedded)     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
-            f"  PostgreSQL           {os.environ['DATABASE_URL']}",
+            f"  Kafka                {settings.kafka_bootstrap_servers}"
+            f"{'  (embedded Tansu)' if kafka else ''}",
+            f"  PostgreSQL           {settings.database_url}{'  (embedded)' if pg else ''}",
             f"  traces               {settings.trace_dir}  (nuanxin trace <report-id>)",
             "",
             "Development tokens (valid 12 h):",

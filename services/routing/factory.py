@@ -17,6 +17,7 @@ from services.routing.domain.calendar import WorkCalendar
 from services.routing.domain.case import Owner
 from services.routing.domain.geometry import JurisdictionIndex
 from services.routing.domain.hierarchy import Hierarchy
+from services.routing.domain.lifecycle import STATUSES
 from services.routing.domain.sla import SlaPolicy
 from services.routing.geodata.hierarchy import load_hierarchy
 from services.routing.geodata.loader import load_geojson_jurisdictions
@@ -121,8 +122,9 @@ class RoutingFactory:
                 rows = await self.runtime.pool.fetch(
                     "SELECT status, count(*) AS n FROM cases GROUP BY status"
                 )
-                for row in rows:
-                    self._open_cases.labels(self.runtime.name, row["status"]).set(row["n"])
+                counts = dict.fromkeys(STATUSES, 0) | {r["status"]: r["n"] for r in rows}
+                for status, n in counts.items():  # a status that empties must read 0, not stay stale
+                    self._open_cases.labels(self.runtime.name, status).set(n)
             await asyncio.sleep(5)
 
 

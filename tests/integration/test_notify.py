@@ -87,11 +87,15 @@ async def test_each_recipient_hears_what_it_must_and_nothing_else(settings):
         await asyncio.sleep(1)
         got = {name: [(n["event_type"], n["reason"]) for n in await inbox(system, t)]
                for name, t in tok.items()}
+        async with system.client(tok["b"]) as b:
+            feeds = {"b": (await b.get("/notify/feed")).json()}
     assert got["a"] == [("case.opened", "owner"), ("case.transitioned", "owner"),
                         ("case.escalated", "owner"), ("case.escalated", "owner")]
     assert got["b"] == [("case.opened", "co-owner"), ("case.transitioned", "co-owner"),
                         ("case.escalated", "co-owner"), ("case.escalated", "co-owner")]
     assert got["c"] == []
+    assert [f["type"] for f in feeds["b"]] == ["case.opened", "case.transitioned", "case.escalated",
+                                               "case.escalated"], "the co-owner's dashboard feed"
     assert got["street"] == [("case.escalated", "escalation")]
     # Two cases, two partitions: only each case's own events are ordered.
     assert sorted(got["district"]) == [("case.escalated", "escalation"), ("case.opened", "triage")]

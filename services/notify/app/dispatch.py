@@ -80,3 +80,7 @@ class Dispatcher:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("dispatcher waiting for the database: %s", exc)
                 await asyncio.sleep(2)
+            except Exception:
+                # A bug in one batch must not stop the clock for every later one.
+                log.exception("background tick failed; retrying")
+                await asyncio.sleep(5)

@@ -47,6 +47,7 @@ class RecordCaseEvent:
             conn, event_id=event.id, event_type=kind, case_id=body.case_id,
             community_code=body.community_code, street_code=body.street_code, payload=payload,
             trace_id=format(ctx.trace_id, "032x") if ctx.is_valid else None,
+            co_owner_code=body.co_owner_code,
         )
         category = getattr(body, "category", "") or payload.get("category", "")
         title = messages.title_for(

@@ -8,8 +8,6 @@ import asyncpg
 
 from services.notify.domain.preferences import Preferences
 
-INBOX_CHANNEL = "notify_inbox"
-
 
 async def add_notification(
     conn: asyncpg.Connection, *, recipient: str, event_id: str, event_type: str, title: str,

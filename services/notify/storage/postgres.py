@@ -19,17 +19,18 @@ async def append(
     street_code: str | None,
     payload: dict,
     trace_id: str | None,
+    co_owner_code: str | None = None,
 ) -> None:
     """Append one entry (a repeated event id is ignored) and wake the live streams on commit."""
     await lock_in_order(conn)
     seq = await conn.fetchval(
         """
         INSERT INTO feed (event_id, event_type, case_id, community_code, street_code, payload,
-            trace_id)
-        VALUES ($1, $2, $3::uuid, $4, $5, $6, $7)
+            trace_id, co_owner_code)
+        VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8)
         ON CONFLICT (event_id) DO NOTHING RETURNING seq
         """,
-        event_id, event_type, case_id, community_code, street_code, payload, trace_id,
+        event_id, event_type, case_id, community_code, street_code, payload, trace_id, co_owner_code,
     )
     if seq is not None:
         await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(seq))
@@ -62,7 +63,7 @@ class FeedReader:
             SELECT seq, event_type, case_id, community_code, street_code, payload, created_at
             FROM feed
             WHERE seq > $1
-              AND ($2::text IS NULL OR community_code = $2)
+              AND ($2::text IS NULL OR community_code = $2 OR co_owner_code = $2)
               AND ($3::text IS NULL OR street_code = $3)
             ORDER BY seq LIMIT $4
             """,

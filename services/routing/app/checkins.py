@@ -93,7 +93,10 @@ class MissedCheckinWatch:
                 )
                 owner = self._locator.owners([(lon, lat)])[0]
                 await self._route(conn, alert, owner)
-                await checkins.mark_alerted(conn, window["window_id"], alert.report_id)
+                case_id = await conn.fetchval(
+                    "SELECT case_id FROM cases WHERE report_id = $1::uuid", alert.report_id
+                )
+                await checkins.mark_alerted(conn, window["window_id"], str(case_id or alert.report_id))
         return len(missed)
 
     async def run(self, interval_s: float) -> None:
@@ -104,4 +107,8 @@ class MissedCheckinWatch:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("check-in watch waiting for the database: %s", exc)
                 await asyncio.sleep(2)
+            except Exception:
+                # A bug in one batch must not stop the clock for every later one.
+                log.exception("background tick failed; retrying")
+                await asyncio.sleep(5)
             await asyncio.sleep(interval_s)

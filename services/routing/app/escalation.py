@@ -67,6 +67,10 @@ class EscalationScheduler:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("SLA scheduler waiting for the database: %s", exc)
                 await asyncio.sleep(2)
+            except Exception:
+                # A bug in one batch must not stop the clock for every later one.
+                log.exception("background tick failed; retrying")
+                await asyncio.sleep(5)
             await asyncio.sleep(interval_s)
 
     async def _fire(self, conn: asyncpg.Connection, row: asyncpg.Record, now) -> list[OutgoingMessage]:
