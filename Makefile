@@ -53,6 +53,10 @@ faults: install
 faults-long: install
 	NUANXIN_FAULTS_LONG=1 $(UV) run pytest -q -p no:cacheprovider -m faults tests/faults
 
+# Not part of make test: measures rates, latencies and memory and writes bench/results/<time>/.
+bench: install
+	$(UV) run nuanxin bench
+
 asyncapi: install
 	$(UV) run nuanxin asyncapi
 

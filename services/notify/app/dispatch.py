@@ -11,6 +11,7 @@ import asyncpg
 from services.notify.storage import deliveries
 from services.notify.storage.channels import ChannelError, MessageChannel, WebhookSender
 from shared.clock import Clock
+from shared.ticker import run_ticks
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +73,5 @@ class Dispatcher:
         await deliveries.mark_sent(self._pool, row["delivery_id"], self._clock.now())
 
     async def run(self, interval_s: float) -> None:
-        """Dispatch until cancelled."""
-        while True:
-            try:
-                if await self.tick() == 0:
-                    await asyncio.sleep(interval_s)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("dispatcher waiting for the database: %s", exc)
-                await asyncio.sleep(2)
-            except Exception:
-                # A bug in one batch must not stop the clock for every later one.
-                log.exception("background tick failed; retrying")
-                await asyncio.sleep(5)
+        """Dispatch until cancelled; while there was work, look again at once."""
+        await run_ticks(self.tick, name="dispatcher", interval_s=interval_s, full_batch=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from services.routing.storage import checkins
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.events.reports import ReportSubmittedV1
+from shared.ticker import run_ticks
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +101,4 @@ class MissedCheckinWatch:
 
     async def run(self, interval_s: float) -> None:
         """Watch until cancelled."""
-        while True:
-            try:
-                await self.tick()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("check-in watch waiting for the database: %s", exc)
-                await asyncio.sleep(2)
-            except Exception:
-                # A bug in one batch must not stop the clock for every later one.
-                log.exception("background tick failed; retrying")
-                await asyncio.sleep(5)
-            await asyncio.sleep(interval_s)
+        await run_ticks(self.tick, name="check-in watch", interval_s=interval_s, full_batch=self._batch_size)

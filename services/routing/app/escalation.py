@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import asyncpg
@@ -18,6 +17,7 @@ from shared.clock import Clock
 from shared.events.cases import CaseEscalatedV1, CaseSlaBreachedV1
 from shared.events.envelope import OutgoingMessage, encode
 from shared.postgres.outbox import enqueue
+from shared.ticker import run_ticks
 
 log = logging.getLogger(__name__)
 SOURCE = "/nuanxin/routing"
@@ -60,18 +60,7 @@ class EscalationScheduler:
 
     async def run(self, interval_s: float = 0.5) -> None:
         """Tick until cancelled; a full batch means more are due, so go again at once."""
-        while True:
-            try:
-                if await self.tick() >= self._batch_size:
-                    continue
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("SLA scheduler waiting for the database: %s", exc)
-                await asyncio.sleep(2)
-            except Exception:
-                # A bug in one batch must not stop the clock for every later one.
-                log.exception("background tick failed; retrying")
-                await asyncio.sleep(5)
-            await asyncio.sleep(interval_s)
+        await run_ticks(self.tick, name="SLA scheduler", interval_s=interval_s, full_batch=self._batch_size)
 
     async def _fire(self, conn: asyncpg.Connection, row: asyncpg.Record, now) -> list[OutgoingMessage]:
         status = row["status"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import asyncpg
@@ -16,6 +15,7 @@ from services.wishes.storage import timers
 from services.wishes.storage.writes import lock_claim, lock_wish, update_claim, update_wish
 from shared.clock import Clock
 from shared.events.wishes import WishClaimReleasedV1
+from shared.ticker import run_ticks
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +83,4 @@ class WishSweeper:
 
     async def run(self, interval_s: float = 0.5) -> None:
         """Sweep until cancelled; a full batch means more are due, so go again at once."""
-        while True:
-            try:
-                if await self.tick() >= self._batch_size:
-                    continue
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("wishes sweeper waiting for the database: %s", exc)
-                await asyncio.sleep(2)
-            except Exception:
-                # A bad row must not stop the clock for every other wish; the batch rolled back.
-                log.exception("wishes sweeper failed a batch; trying again")
-                await asyncio.sleep(2)
-            await asyncio.sleep(interval_s)
+        await run_ticks(self.tick, name="wishes sweeper", interval_s=interval_s, full_batch=self._batch_size)

@@ -1,0 +1,143 @@
+"""A short sampling profile of service processes under load (py-spy), reduced to the top frames."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def py_spy() -> str | None:
+    """The py-spy executable next to this interpreter, or on PATH."""
+    local = Path(sys.executable).parent / "py-spy"
+    return str(local) if local.exists() else shutil.which("py-spy")
+
+
+def start_profile(pid: int, seconds: float, out: Path, rate: int = 100) -> subprocess.Popen | None:
+    """py-spy record in raw (collapsed stack) format; None when py-spy is not installed."""
+    exe = py_spy()
+    if exe is None:
+        return None
+    return subprocess.Popen(
+        [
+            exe,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(max(1, round(seconds))),
+            "--rate",
+            str(rate),
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _short(frame: str) -> str:
+    # "func (path/to/module.py:123)" -> "func (module.py:123)", site-packages collapsed to package
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")")
+    if "site-packages/" in where:
+        where = where.split("site-packages/", 1)[1]
+    elif "/lib/python" in where:
+        where = "stdlib/" + where.split("/lib/python", 1)[1].split("/", 1)[-1]
+    else:
+        for root in ("/services/", "/shared/", "/nuanxin/", "/bench/"):
+            if root in where:
+                where = root.strip("/") + "/" + where.split(root, 1)[1]
+                break
+    return f"{name} ({where})"
+
+
+IDLE_LEAVES = ("select (selectors.py", ".select (selectors.py", "wait (threading.py", "_worker (concurrent")
+# Scaffolding every stack shares (CLI, event loop, server): left out of the inclusive list.
+SCAFFOLD = (
+    "_run_code",
+    "_run_module_as_main",
+    "<module>",
+    "Context.invoke",
+    "get_callback",
+    "Command.invoke",
+    "TyperGroup.invoke",
+    "Typer.__call__",
+    "Command.__call__",
+    "_main (",
+    "main (",
+    "run (",
+    "Runner.run",
+    "run_forever",
+    "_run_once",
+    "Handle._run",
+    "run_until_complete",
+    "serve (",
+    "_serve (",
+    "_bootstrap",
+    "Thread.run",
+)
+
+
+PLUMBING = ("asyncio/", "selectors.py", "streams.py", "transports.py", "socket.py", "ssl.py", "<frozen")
+
+
+def summarize(path: Path, top: int = 12) -> dict:
+    """Top frames by own time (leaf) and by inclusive time, as shares of busy samples."""
+    empty = {"samples": 0, "busy_samples": 0, "self": [], "inclusive": [], "packages": []}
+    if not path.exists():
+        return empty
+    own: Counter[str] = Counter()
+    incl: Counter[str] = Counter()
+    pkgs: Counter[str] = Counter()
+    callers: dict[str, Counter[str]] = {}
+    total = busy = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [
+            _short(f)
+            for f in stack.split(";")
+            if f and not f.startswith("process ") and not f.startswith("thread ")
+        ]
+        if not frames:
+            continue
+        total += n
+        leaf = frames[-1]
+        if any(i in leaf for i in IDLE_LEAVES):
+            continue  # waiting in epoll or a thread pool: not work
+        busy += n
+        own[leaf] += n
+        # Who asked for it: the nearest frame outside asyncio and the stdlib plumbing.
+        caller = next((f for f in reversed(frames[:-1]) if not f.split(" (", 1)[-1].startswith(PLUMBING)), "")
+        callers.setdefault(leaf, Counter())[caller] += n
+        for f in set(frames):
+            if not any(b in f for b in SCAFFOLD):
+                incl[f] += n
+        where = leaf.rsplit(" (", 1)[-1].rstrip(")")
+        pkgs[where.split("/", 1)[0] if "/" in where else where.split(":", 1)[0]] += n
+
+    def share(c: Counter[str]) -> list[tuple[str, float]]:
+        return [(f, n / busy) for f, n in c.most_common(top)] if busy else []
+
+    by_caller = (
+        {leaf: [(c, n / busy) for c, n in callers[leaf].most_common(3)] for leaf, _ in own.most_common(3)}
+        if busy
+        else {}
+    )
+    return {
+        "samples": total,
+        "busy_samples": busy,
+        "self": share(own),
+        "inclusive": share(incl),
+        "packages": share(pkgs),
+        "callers": by_caller,
+    }

