@@ -228,7 +228,8 @@ class RssSampler:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(5)
+        if self._thread.is_alive():  # never started when only geometry or the SLA clock ran
+            self._thread.join(5)
 
     def _loop(self) -> None:
         import psutil

@@ -1,0 +1,115 @@
+"""What a benchmark run does: the options, from the command line or from `nuanxin bench`."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Options:
+    """What to run; the defaults are the full run (~10 minutes on a quiet 2-core machine)."""
+
+    kafka: str = "embedded"
+    quick: bool = False
+    stage_s: float = 6.0
+    drain_s: float = 20.0
+    pipeline_rates: list[float] = field(default_factory=lambda: [500, 1000, 2000, 5000])
+    intake_rates: list[float] = field(default_factory=lambda: [250, 500, 1000, 2000])
+    intake_ceiling: list[float] = field(default_factory=lambda: [5000])
+    intake_stage_s: float = 5.0
+    refine_steps: int = 2
+    geometry_points: int = 1_000_000
+    geometry_cap_s: float = 20.0
+    sla_deadlines: int = 1_000_000
+    sla_due: int = 20
+    sla_spread_s: float = 5.0
+    profile_s: float = 8.0
+    passthrough_ceiling: list[float] = field(default_factory=lambda: [20_000])
+    fetch_max_wait_ms: int = 5
+    stages: list[str] = field(
+        default_factory=lambda: ["geometry", "sla", "passthrough", "pipeline", "profile", "intake"]
+    )
+    keep_db: bool = False
+    out: Path | None = None
+
+    def apply_quick(self) -> None:
+        """A few seconds per stage: to check the harness, not to quote numbers."""
+        self.quick = True
+        self.stage_s, self.drain_s, self.intake_stage_s = 2.0, 8.0, 2.0
+        self.refine_steps = 0
+        self.geometry_points, self.geometry_cap_s = 100_000, 3.0
+        self.sla_deadlines, self.sla_due, self.sla_spread_s = 100_000, 10, 3.0
+        self.profile_s = 4.0
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    """Options from `python -m bench` arguments."""
+    p = argparse.ArgumentParser(
+        prog="python -m bench", description="Benchmark nuanxin; see docs/benchmark.md."
+    )
+    p.add_argument(
+        "--kafka",
+        choices=("embedded", "apache"),
+        default="embedded",
+        help="embedded Tansu (default) or Apache Kafka via deploy/kafka/run-kafka.sh",
+    )
+    p.add_argument("--quick", action="store_true", help="a few seconds per stage (check the harness)")
+    p.add_argument(
+        "--stages",
+        default=None,
+        help="comma list of geometry,sla,passthrough,pipeline,profile,intake (default: all)",
+    )
+    p.add_argument("--pipeline-rates", default=None, help="comma list of offered reports/s")
+    p.add_argument("--intake-rates", default=None, help="comma list of offered requests/s")
+    p.add_argument("--stage-seconds", type=float, default=None, help="seconds per pipeline/pass-through load")
+    p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
+    p.add_argument("--fetch-max-wait-ms", type=int, default=None)
+    p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default bench/results/<ts>)")
+    a = p.parse_args(argv)
+    return options_from(
+        kafka=a.kafka,
+        quick=a.quick,
+        stages=a.stages,
+        pipeline_rates=a.pipeline_rates,
+        intake_rates=a.intake_rates,
+        stage_seconds=a.stage_seconds,
+        sla_deadlines=a.sla_deadlines,
+        fetch_max_wait_ms=a.fetch_max_wait_ms,
+        keep_db=a.keep_db,
+        out=a.out,
+    )
+
+
+def options_from(
+    *,
+    kafka: str = "embedded",
+    quick: bool = False,
+    stages: str | None = None,
+    pipeline_rates: str | None = None,
+    intake_rates: str | None = None,
+    stage_seconds: float | None = None,
+    sla_deadlines: int | None = None,
+    fetch_max_wait_ms: int | None = None,
+    keep_db: bool = False,
+    out: Path | None = None,
+) -> Options:
+    """Options from command-line values (shared by `python -m bench` and `nuanxin bench`)."""
+    o = Options(kafka=kafka, keep_db=keep_db, out=out)
+    if quick:
+        o.apply_quick()
+    if stages:
+        o.stages = [s.strip() for s in stages.split(",") if s.strip()]
+    if pipeline_rates:
+        o.pipeline_rates = [float(x) for x in pipeline_rates.split(",")]
+    if intake_rates:
+        o.intake_rates = [float(x) for x in intake_rates.split(",")]
+    if stage_seconds:
+        o.stage_s = o.intake_stage_s = stage_seconds
+    if sla_deadlines:
+        o.sla_deadlines = sla_deadlines
+    if fetch_max_wait_ms:
+        o.fetch_max_wait_ms = fetch_max_wait_ms
+    return o

@@ -1,0 +1,100 @@
+"""report.md itself: the run's header, the targets, each stage's section, the faults, the plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.report.plots import draw_plots
+from bench.report.tables import (
+    geometry_section,
+    intake_section,
+    memory_section,
+    passthrough_section,
+    pipeline_section,
+    profile_section,
+    sla_section,
+)
+from bench.report.targets import targets
+
+
+def write_report(r: dict, out: Path) -> None:
+    """report.md (and plots) next to result.json."""
+    try:
+        plots = draw_plots(r, out)
+    except ImportError:
+        plots = None
+    st = r["stages"]
+    opts = r["options"]
+    L: list[str] = []
+    L += [f"# nuanxin benchmark {r['started_at'][:19]}Z", ""]
+    if opts.get("quick"):
+        L += ["**Quick run**: a few seconds per stage, to check the harness. Do not quote these numbers.", ""]
+    m = r["machine"]
+    L += [
+        f"- machine: {m['cpus']} CPUs, {m['memory_gb']} GB, Python {m['python']}, load average at start "
+        f"{', '.join(f'{x:.2f}' for x in m['load_avg_at_start'])}",
+        f"- broker: {r.get('broker', '-')}; PostgreSQL: {r.get('database_server', '-')}",
+        "- services as separate processes (`python -m nuanxin run --target X`), "
+        f"namespace `{r['namespace']}`, "
+        f"NUANXIN_FETCH_MAX_WAIT_MS={opts['fetch_max_wait_ms']}",
+        f"- whole run: {r.get('duration_s', 0):.0f} s",
+        "",
+    ]
+
+    L += [
+        "## Targets",
+        "",
+        "| target | measured | verdict | margin | how |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for t in targets(r):
+        L.append(
+            f"| {t['target']} | {t['measured'] or '-'} | **{t['verdict']}** | {t['margin']} | {t['note']} |"
+        )
+    L.append("")
+
+    pt = st.get("passthrough")
+    if pt:
+        L += passthrough_section(pt)
+    pipe = st.get("pipeline")
+    if pipe:
+        L += pipeline_section(pipe, st.get("idle_cpu_cores"))
+    it = st.get("intake")
+    if it:
+        L += intake_section(it, opts, st.get("intake_profile"))
+    geo = st.get("geometry")
+    if geo:
+        L += geometry_section(geo)
+    sla = st.get("sla")
+    if sla:
+        L += sla_section(sla, opts)
+    peaks = r.get("memory", {}).get("peak_rss_mb", {})
+    if peaks:
+        L += memory_section(peaks)
+    prof = st.get("profile")
+    if prof:
+        L += profile_section(prof)
+    L += ["## Faults", ""]
+    faults = r.get("faults")
+    if not faults:
+        L += [
+            "No fault-suite results (tests/faults writes test-artifacts/faults.json: reports driven, faults "
+            "injected, lost, duplicated). Run the fault suite, then the benchmark, to show them here.",
+            "",
+        ]
+    elif "error" in faults:
+        L += [f"{faults['path']}: unreadable ({faults['error']})", ""]
+    else:
+        data = faults["data"]
+        L += [f"From `{faults['path']}`:", ""]
+        if isinstance(data, dict) and all(not isinstance(v, dict | list) for v in data.values()):
+            L += ["| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in data.items()]
+        else:
+            L += ["```json", json.dumps(data, indent=1, ensure_ascii=False)[:4000], "```"]
+        L.append("")
+    if plots is None:
+        L += ["## Plots", "", "Not drawn: matplotlib is not installed (`uv pip install matplotlib`).", ""]
+    elif plots:
+        L += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
+    (out / "report.md").write_text("\n".join(L), encoding="utf-8")

@@ -1,0 +1,252 @@
+"""The Markdown sections of report.md, one per stage: their tables and the words around them."""
+
+from __future__ import annotations
+
+CPU_COLUMNS = ("reports", "routing", "notify", "broker", "postgres", "load-client", "harness", "others")
+
+
+def fmt(v, digits: int = 0, unit: str = "") -> str:
+    """A number with thousands separators, "-" when nothing was measured."""
+    if v is None:
+        return "-"
+    return f"{v:,.{digits}f}{unit}"
+
+
+def profile_tables(s: dict) -> list[str]:
+    """Own-time, callers, inclusive and per-package tables of one py-spy summary."""
+    L = ["| own time | frame |", "| --- | --- |"]
+    L += [f"| {v * 100:.1f}% | `{f}` |" for f, v in s["self"][:8]]
+    L.append("")
+    for leaf, cs in s.get("callers", {}).items():
+        L.append(f"- `{leaf}` called from: " + "; ".join(f"`{c}` {v * 100:.0f}%" for c, v in cs))
+    L += ["", "| inclusive | frame |", "| --- | --- |"]
+    L += [f"| {v * 100:.1f}% | `{f}` |" for f, v in s["inclusive"][:10]]
+    L += [
+        "",
+        "By package (leaf frame): " + ", ".join(f"{p} {v * 100:.0f}%" for p, v in s["packages"][:6]),
+        "",
+    ]
+    return L
+
+
+def passthrough_section(pt: dict) -> list[str]:
+    """The Kafka pass-through limit, two hops."""
+    L: list[str] = []
+    L += [
+        "## The limit: Kafka pass-through, two hops",
+        "",
+        "Plain aiokafka on the same broker: injector → topic → forwarder process (consume, produce the "
+        f"same {pt['message_bytes']}-byte value and headers, commit after the acks) → topic → sink. "
+        "Hop latency is half the two-hop latency.",
+        "",
+        "| offered/s | delivered msg/s | received/sent | 2-hop p50 | 2-hop p99 | hop p50 | hop p99 |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for x in pt["rates"]:
+        L.append(
+            f"| {fmt(x['offered'])}{' (ceiling probe)' if x.get('ceiling') else ''} | "
+            f"{fmt(x['msgs_per_s'])} | "
+            f"{x['received']}/{x['sent']} | "
+            f"{fmt(x['p50_ms'], 1)} ms | {fmt(x['p99_ms'], 1)} ms | {fmt(x['hop_p50_ms'], 1)} ms | "
+            f"{fmt(x['hop_p99_ms'], 1)} ms |"
+        )
+    L.append("")
+    return L
+
+
+def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
+    """The pipeline, intake to the dashboard stream, with CPU per report."""
+    L: list[str] = []
+    L += [
+        "## Pipeline: intake to the dashboard stream",
+        "",
+        "Open-loop POST /reports (latency from each request's scheduled time) → reports → routing → "
+        "notify → GET /notify/stream as district staff; matched by report_id. Reports that joined an "
+        'open case ("me too") never reach the feed and are left out of the count.',
+        "",
+        f"Highest sustainable rate: **{fmt(pipe['sustainable_per_s'])} reports/s**"
+        f"{' (lower bound)' if pipe['sustainable_is_lower_bound'] else ''}; best delivered throughput "
+        f"{fmt(pipe['max_throughput_per_s'])} reports/s.",
+        "",
+        "| offered/s | accepted/s | intake p50 / p99 | delivered/s | on stream / expected | e2e p50 |"
+        " e2e p99 |"
+        " CPU cores (reports / routing / notify / broker / postgres / load client / harness / others)"
+        " | held |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for x in pipe["rates"]:
+        cpu = x.get("cpu_cores", {})
+        cores = " / ".join(fmt(cpu.get(n), 2) for n in CPU_COLUMNS)
+        L.append(
+            f"| {fmt(x['offered'])}{' (refine)' if x.get('refinement') else ''} | "
+            f"{fmt(x['accepted_per_s'])} | {fmt(x['intake_p50_ms'])} / {fmt(x['intake_p99_ms'])} ms | "
+            f"{fmt(x['throughput_per_s'])} | {x['delivered']}/{x['expected']} | {fmt(x['p50_ms'])} ms | "
+            f"{fmt(x['p99_ms'])} ms | {cores} | {'yes' if x['sustained'] else 'no'} |"
+        )
+    L.append("")
+    L += [
+        "CPU milliseconds per delivered report (stage and drain; includes idle polling), per process:",
+        "",
+        "| offered/s | " + " | ".join(CPU_COLUMNS[:5]) + " | stack total |",
+        "| --- |" + " --- |" * 6,
+    ]
+    for x in pipe["rates"]:
+        ms = x.get("cpu_ms_per_report", {})
+        total = sum(ms.get(n, 0) for n in CPU_COLUMNS[:5])
+        L.append(
+            f"| {fmt(x['offered'])} | "
+            + " | ".join(fmt(ms.get(n), 2) for n in CPU_COLUMNS[:5])
+            + f" | {total:.2f} |"
+        )
+    rtt = [(x["offered"], x.get("pg_round_trip_ms") or {}) for x in pipe["rates"]]
+    if any(r.get("n") for _, r in rtt):
+        L += [
+            "",
+            "One PostgreSQL round trip (`SELECT 1` every 50 ms from the harness) during each load: "
+            + "; ".join(
+                f"{fmt(o)}/s p50 {fmt(r.get('p50'), 2)} ms, p99 {fmt(r.get('p99'), 2)} ms" for o, r in rtt
+            )
+            + ".",
+        ]
+    if idle:
+        L += [
+            "",
+            "Idle, before any load (cores): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in idle.items() if not k.startswith("_") and k != "harness"),
+        ]
+    L.append("")
+    return L
+
+
+def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
+    """Intake beside a bare endpoint, and py-spy on intake alone."""
+    L: list[str] = []
+    L += [
+        "## Intake beside its limit",
+        "",
+        "POST /reports on the reports service alone (routing and notify stopped; JWT check, validation, "
+        "one transaction with the report row and the outbox row, relay to Kafka), then a bare FastAPI "
+        "endpoint on the same uvicorn parsing the same pydantic model and answering 201.",
+        "",
+        "Server CPU ms per answered request is the server process's CPU time over the stage divided by "
+        "its 2xx answers: it does not depend on how much CPU other processes left over.",
+        "",
+        "| offered/s | intake 2xx/s | intake p50 / p99 | intake CPU ms/req | bare 2xx/s |"
+        " bare p50 / p99 | bare CPU ms/req | intake statuses |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    ceiling = opts.get("intake_ceiling") or []
+    for a, b in zip(it["rates"]["reports"], it["rates"]["bare"], strict=False):
+        L.append(
+            f"| {fmt(a['offered'])}{' (ceiling probe)' if a['offered'] in ceiling else ''} | "
+            f"{fmt(a['accepted_per_s'])} | {fmt(a['p50_ms'])} / {fmt(a['p99_ms'])} ms | "
+            f"{fmt(a.get('server_cpu_ms_per_request'), 2)} |"
+            f" {fmt(b['accepted_per_s'])} | {fmt(b['p50_ms'])} / {fmt(b['p99_ms'])} ms |"
+            f" {fmt(b.get('server_cpu_ms_per_request'), 2)} | {a['statuses']} |"
+        )
+    L.append("")
+    if ip and ip.get("busy_samples"):
+        L += [
+            f"py-spy on reports alone at {ip['rate']:.0f} requests/s ({ip['busy_samples']} busy samples):",
+            "",
+        ]
+        L += profile_tables(ip)
+    return L
+
+
+def geometry_section(geo: dict) -> list[str]:
+    """Routing geometry: lookups per second by batch."""
+    L: list[str] = []
+    L += [
+        "## Routing geometry",
+        "",
+        f"JurisdictionIndex.locate_many over {geo['communities']} communities (synthetic polygons), "
+        f"{geo['points']:,} random points in the district bbox; "
+        f"index built in {geo['index_build_s']:.2f} s.",
+        "",
+        "| batch | points | lookups/s | inside a community |",
+        "| --- | --- | --- | --- |",
+    ]
+    for x in geo["results"]:
+        L.append(
+            f"| {x['batch']:,} | {x['points']:,}{' (time-capped)' if x['capped'] else ''} | "
+            f"{fmt(x['per_s'])} | {x['inside_share'] * 100:.0f}% |"
+        )
+    o = geo.get("owners")
+    if o:
+        L += [
+            "",
+            f"What routing does per batch (`Locator.owners`: locate_many plus a per-point boundary "
+            f"co-owner search within {o['co_owner_m']:.0f} m): **{fmt(o['per_s'])} points/s** "
+            f"({o['points']:,} points, batches of {o['batch']}).",
+        ]
+    L.append("")
+    return L
+
+
+def sla_section(sla: dict, opts: dict) -> list[str]:
+    """The SLA clock: due deadline to escalation event, ticks, EXPLAIN."""
+    L: list[str] = []
+    lat = sla["escalation_latency_ms"]
+    ex = sla["explain"]
+    L += [
+        "## SLA clock",
+        "",
+        f"Routing schema migrated into a fresh database; {sla['open_deadlines']:,} cases and "
+        f"{sla['open_deadlines']:,} open deadlines loaded with COPY "
+        f"({sla['copy']['rows_per_s']:,.0f} rows/s); {sla['due']} deadlines made due over "
+        f"{opts['sla_spread_s']:.0f} s; EscalationScheduler.run (interval "
+        f"{sla['scheduler_interval_s']} s, SystemClock) fires them; "
+        "the harness polls the outbox every 10 ms.",
+        "",
+        f"- due → escalation event in the outbox: p50 {fmt(lat['p50'])} ms, worst {fmt(lat['max'])} ms, "
+        f"{lat['missing']} missing",
+        f"- one tick with nothing due: p50 {sla['idle_tick_ms']['p50']:.2f} ms, max "
+        f"{sla['idle_tick_ms']['max']:.2f} ms; one tick firing {sla['busy_tick']['due']}: "
+        f"{sla['busy_tick']['ms']:.1f} ms",
+        f"- EXPLAIN ANALYZE of the claim query: {fmt(ex['execution_ms'], 3)} ms, rows read by scans "
+        f"{ex['rows_scanned']:,}",
+        "",
+        "```",
+        ex["text"],
+        "```",
+        "",
+    ]
+    return L
+
+
+def memory_section(peaks: dict) -> list[str]:
+    """Peak resident memory per process."""
+    L: list[str] = []
+    L += ["## Memory", "", "| process | peak RSS |", "| --- | --- |"]
+    L += [f"| {n} | {v:,.0f} MB |" for n, v in peaks.items()]
+    L += [
+        "",
+        "postgres is the postmaster and its backends summed (shared buffers counted per process).",
+        "",
+    ]
+    return L
+
+
+def profile_section(prof: dict) -> list[str]:
+    """py-spy profiles of the services under load."""
+    L: list[str] = []
+    L += ["## Profile (py-spy, under load)", ""]
+    if "error" in prof:
+        L.append(prof["error"])
+    else:
+        row = prof["pipeline_during_profile"]
+        L += [
+            f"Offered {prof['rate']:.0f} reports/s while sampling; "
+            f"accepted {fmt(row['accepted_per_s'])}/s, "
+            f"delivered {fmt(row['throughput_per_s'])}/s. Shares are of samples where the process was "
+            "busy (idle excluded).",
+            "",
+        ]
+        for name, s in prof["services"].items():
+            L += [f"### {name} ({s['samples']} samples, {s.get('busy_samples', 0)} busy)", ""]
+            if s.get("error"):
+                L += [f"py-spy: {s['error']}", ""]
+                continue
+            L += profile_tables(s)
+    return L

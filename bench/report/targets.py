@@ -1,0 +1,125 @@
+"""The targets the benchmark checks: what was measured, PASS/MISS and by how much."""
+
+from __future__ import annotations
+
+
+def targets(r: dict) -> list[dict]:
+    """Each target: what was measured, PASS/MISS and the margin."""
+    st = r["stages"]
+    out = []
+
+    def add(name: str, measured, goal: float, higher_is_better: bool, unit: str, note: str = "") -> None:
+        if measured is None:
+            out.append({"target": name, "measured": None, "verdict": "NOT RUN", "margin": "", "note": note})
+            return
+        ok = measured >= goal if higher_is_better else measured < goal
+        if higher_is_better:
+            margin = f"{(measured / goal - 1) * 100:+.0f}% vs goal" if goal else ""
+        else:
+            margin = (
+                f"{(goal - measured) / goal * 100:+.0f}% headroom"
+                if ok
+                else f"{(measured / goal - 1) * 100:.0f}% over"
+            )
+        out.append(
+            {
+                "target": name,
+                "measured": f"{measured:,.1f} {unit}".strip(),
+                "verdict": "PASS" if ok else "MISS",
+                "margin": margin,
+                "note": note,
+            }
+        )
+
+    pipe = st.get("pipeline")
+    add(
+        "pipeline sustains ≥ 2,000 reports/s",
+        pipe and pipe["sustainable_per_s"],
+        2000,
+        True,
+        "reports/s",
+        "highest offered load held (≥95% accepted, ≥99% on the stream, throughput ≥90% of offered, "
+        "p99 ≤ 1 s)"
+        + (" — lower bound, every load held" if pipe and pipe["sustainable_is_lower_bound"] else ""),
+    )
+    at1000 = next((x for x in (pipe or {}).get("rates", []) if x["offered"] == 1000), None)
+    add(
+        "pipeline p99 < 500 ms at 1,000 reports/s",
+        at1000 and at1000["p99_ms"],
+        500,
+        False,
+        "ms",
+        "intake request to the notification on the dashboard stream",
+    )
+    pt = st.get("passthrough")
+    if pipe and pt:
+        pt_max = max(x["msgs_per_s"] for x in pt["rates"])
+        ratio = pipe["max_throughput_per_s"] / pt_max * 100 if pt_max else None
+        add(
+            "pipeline ≥ 30% of Kafka pass-through",
+            ratio,
+            30,
+            True,
+            "%",
+            f"pipeline {pipe['max_throughput_per_s']:,.0f}/s vs pass-through {pt_max:,.0f} msg/s "
+            "(best of all "
+            "offered loads, including the pass-through ceiling probe)",
+        )
+    else:
+        add("pipeline ≥ 30% of Kafka pass-through", None, 30, True, "%")
+    it = st.get("intake")
+    if it and it["bare_max_per_s"]:
+        add(
+            "intake ≥ 50% of the bare endpoint",
+            it["max_accepted_per_s"] / it["bare_max_per_s"] * 100,
+            50,
+            True,
+            "%",
+            f"intake {it['max_accepted_per_s']:,.0f}/s vs bare {it['bare_max_per_s']:,.0f}/s; "
+            + _cpu_ratio(it),
+        )
+    else:
+        add("intake ≥ 50% of the bare endpoint", None, 50, True, "%")
+    geo = st.get("geometry")
+    best = max((x for x in (geo or {}).get("results", [])), key=lambda x: x["batch"], default=None)
+    add(
+        "geometry ≥ 200,000 lookups/s",
+        best and best["per_s"],
+        200_000,
+        True,
+        "lookups/s",
+        f"batch {best['batch']:,} (JurisdictionIndex.locate_many)" if best else "",
+    )
+    sla = st.get("sla")
+    lat = sla and sla["escalation_latency_ms"]
+    worst = None
+    if lat:
+        worst = lat["max"] if not lat["missing"] else float("inf")
+    add(
+        "escalation within 2 s of the deadline at 1,000,000 open deadlines",
+        worst,
+        2000,
+        False,
+        "ms",
+        f"{sla['open_deadlines']:,} open deadlines, worst of {sla['due']}"
+        + ("" if sla["open_deadlines"] >= 1_000_000 else " — FEWER than 1,000,000 (quick run)")
+        if sla
+        else "",
+    )
+    peaks = r.get("memory", {}).get("peak_rss_mb", {})
+    for name in ("reports", "routing", "notify"):
+        add(
+            f"{name} < 200 MB RSS", peaks.get(name), 200, False, "MB", "peak, sampled every 0.25 s under load"
+        )
+    return out
+
+
+def _cpu_ratio(it: dict) -> str:
+    def best(rows: list[dict]) -> float | None:
+        vals = [r["server_cpu_ms_per_request"] for r in rows if r.get("server_cpu_ms_per_request")]
+        return min(vals) if vals else None
+
+    a, b = best(it["rates"]["reports"]), best(it["rates"]["bare"])
+    if not a or not b:
+        return ""
+    return f"CPU per request {a:.2f} ms vs {b:.2f} ms: on equal CPU intake reaches {b / a * 100:.0f}% of bare"

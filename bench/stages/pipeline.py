@@ -1,0 +1,233 @@
+"""The services as separate processes, and the pipeline and profile stages that load them."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import asyncpg
+
+from bench import stack
+from bench.console import fmt_ms, log
+from bench.dashboard import SseReader
+from bench.load import http_summary, offer_http, pct
+from bench.profile import start_profile, summarize
+
+
+class PipelineStages:
+    """Service start-up, pipeline and profile stages of Bench (state lives on Bench)."""
+
+    # ---------------------------------------------------------------- the services
+    async def stage_services(self) -> None:
+        from shared.auth import Principal, TokenCodec
+        from shared.settings import PlatformSettings
+
+        o = self.opts
+        db = f"bench_{self.stamp.lower()}"
+        url = await self.infra.create_database(db)
+        self.db_url = url
+        env = stack.service_env(self.infra, url, self.namespace, self.work, o.fetch_max_wait_ms)
+        log("starting reports, routing, notify as separate processes")
+        started = await asyncio.to_thread(stack.start_services, env, self.work)
+        self.services = {s.name: s for s in started}
+        for s in started:
+            self.rss.watch(s.name, s.process.pid)
+        settings = PlatformSettings()
+        codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer, settings.jwt_audience)
+        self.worker_tokens = [codec.issue(Principal(f"w-bench-{i}", "worker")) for i in range(200)]
+        staff = codec.issue(Principal("d-bench", "district_staff"))
+        self.sse = SseReader(self.services["notify"].port, staff)
+        self.sse.start()
+        await asyncio.wait_for(self.sse.connected.wait(), 30)
+        self.seed = 100
+        # What the services cost doing nothing (consumers polling every fetch_max_wait_ms).
+        t_idle = time.monotonic()
+        await asyncio.sleep(3 if o.quick else 5)
+        self.result["stages"]["idle_cpu_cores"] = self.rss.cpu_share(t_idle, time.monotonic())
+        log(
+            "  idle CPU (cores): "
+            + ", ".join(
+                f"{k} {v:.2f}"
+                for k, v in self.result["stages"]["idle_cpu_cores"].items()
+                if not k.startswith("_")
+            )
+        )
+        try:
+            if "pipeline" in o.stages or "profile" in o.stages:
+                log("pipeline: warm-up")
+                await self.pipeline_stage(50, 2.0, record=False)
+            if "pipeline" in o.stages:
+                await self.stage_pipeline()
+            if "profile" in o.stages:
+                await self.stage_profile()
+        finally:
+            await self.sse.stop()
+        if "intake" in o.stages:
+            for name in ("routing", "notify"):
+                stack.stop_process(self.services[name].process)
+            await self.stage_intake()
+
+    async def _joined(self, ids: list[str]) -> set[str]:
+        """Reports that joined an open case ("me too") or opened none: they never reach the feed."""
+        if not ids:
+            return set()
+        conn = await asyncpg.connect(self.db_url)
+        try:
+            rows = await conn.fetch(
+                "SELECT report_id::text AS r FROM routing.case_reports WHERE report_id = ANY($1::uuid[])", ids
+            )
+        except asyncpg.UndefinedTableError:
+            return set()
+        finally:
+            await conn.close()
+        return {r["r"] for r in rows}
+
+    async def _probe_rtt(self, out: list[float]) -> None:
+        """One `SELECT 1` every 50 ms: what a single round trip to PostgreSQL costs under this load."""
+        conn = await asyncpg.connect(self.db_url)
+        try:
+            while True:
+                t = time.perf_counter()
+                await conn.fetchval("SELECT 1")
+                out.append((time.perf_counter() - t) * 1000)
+                await asyncio.sleep(0.05)
+        finally:
+            await conn.close()
+
+    async def pipeline_stage(self, rate: float, duration_s: float, record: bool = True) -> dict:
+        o = self.opts
+        self.seed += 1
+        t0 = time.monotonic()
+        rtts: list[float] = []
+        probe = asyncio.create_task(self._probe_rtt(rtts))
+        res = await offer_http(
+            self.services["reports"].port,
+            rate,
+            duration_s,
+            self.worker_tokens,
+            self._bbox(),
+            self.seed,
+            self.work,
+            watch=self.rss.watch,
+        )
+        t_sent = time.monotonic()
+        http = http_summary(res)
+        sched = {r[3]: r[0] for r in res["records"] if r[2] in (200, 201) and r[3]}
+        # Drain: until every accepted report is on the stream (or joined a case), progress stops, or time.
+        deadline = time.monotonic() + o.drain_s
+        last_progress, last_count, joined = time.monotonic(), -1, set()
+        while time.monotonic() < deadline:
+            missing = [i for i in sched if i not in self.sse.seen and i not in joined]
+            if not missing:
+                break
+            if len(missing) <= 1000 or time.monotonic() - last_progress > 2:
+                joined |= await self._joined(missing)
+            count = len(sched) - len(missing)
+            if count != last_count:
+                last_count, last_progress = count, time.monotonic()
+            elif time.monotonic() - last_progress > 5:
+                break
+            await asyncio.sleep(0.1)
+        probe.cancel()
+        await asyncio.gather(probe, return_exceptions=True)
+        seen = {i: self.sse.seen[i] for i in sched if i in self.sse.seen}
+        joined = {i for i in joined if i not in seen}
+        lat = [(seen[i] - sched[i]) * 1000 for i in seen]
+        arrivals = sorted(seen.values())
+        expected = len(sched) - len(joined)
+        thr = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+        row = {
+            "offered": rate,
+            "duration_s": duration_s,
+            "requests": http["requests"],
+            "accepted": http["accepted"],
+            "accepted_per_s": http["accepted_per_s"],
+            "intake_p50_ms": http["p50_ms"],
+            "intake_p99_ms": http["p99_ms"],
+            "statuses": http["statuses"],
+            "joined_case": len(joined),
+            "delivered": len(seen),
+            "expected": expected,
+            "undelivered": expected - len(seen),
+            "throughput_per_s": thr,
+            "p50_ms": pct(lat, 50),
+            "p99_ms": pct(lat, 99),
+            "max_ms": max(lat, default=None),
+            "cpu_cores": self.rss.cpu_share(t0, t_sent),
+            "pg_round_trip_ms": {"p50": pct(rtts, 50), "p99": pct(rtts, 99), "n": len(rtts)},
+        }
+        # CPU milliseconds per delivered report, per process, over the stage and its drain.
+        window = self.rss.cpu_share(t0, time.monotonic())
+        span = time.monotonic() - t0
+        row["cpu_ms_per_report"] = {
+            k: v * span * 1000 / len(seen) for k, v in window.items() if len(seen) and not k.startswith("_")
+        }
+        row["sustained"] = bool(
+            http["requests"]
+            and http["accepted"] >= 0.95 * http["requests"]
+            and expected > 0
+            and len(seen) >= 0.99 * expected
+            and thr >= 0.9 * rate
+            and (row["p99_ms"] or 1e9) <= 1000
+        )
+        if record:
+            log(
+                f"  pipeline {rate:>6.0f}/s: accepted {http['accepted_per_s']:,.0f}/s, delivered "
+                f"{thr:,.0f}/s, e2e p50 {fmt_ms(row['p50_ms'])} p99 {fmt_ms(row['p99_ms'])}, "
+                f"{len(seen)}/{expected} on the stream{' SUSTAINED' if row['sustained'] else ''}"
+            )
+        return row
+
+    async def stage_pipeline(self) -> None:
+        o = self.opts
+        rows = []
+        for rate in o.pipeline_rates:
+            rows.append(await self.pipeline_stage(rate, o.stage_s))
+            await asyncio.sleep(1)
+        # Refine the highest sustainable rate between the last that held and the first that did not.
+        for _ in range(o.refine_steps):
+            ok = [r["offered"] for r in rows if r["sustained"]]
+            bad = [r["offered"] for r in rows if not r["sustained"] and r["offered"] > max(ok, default=0)]
+            if not bad:
+                break
+            lo, hi = max(ok, default=min(bad) / 4), min(bad)
+            if hi / lo < 1.15:
+                break
+            rows.append(await self.pipeline_stage(round(math.sqrt(lo * hi), -1), o.stage_s))
+            rows[-1]["refinement"] = True
+            await asyncio.sleep(1)
+        ok = [r["offered"] for r in rows if r["sustained"]]
+        self.result["stages"]["pipeline"] = {
+            "rates": sorted(rows, key=lambda r: r["offered"]),
+            "sustainable_per_s": max(ok, default=0.0),
+            "sustainable_is_lower_bound": bool(ok) and max(ok) >= max(r["offered"] for r in rows),
+            "max_throughput_per_s": max((r["throughput_per_s"] for r in rows), default=0.0),
+        }
+
+    async def stage_profile(self) -> None:
+        o = self.opts
+        pipe = self.result["stages"].get("pipeline", {})
+        rate = min([r["offered"] for r in pipe.get("rates", []) if not r["sustained"]] or [2000])
+        log(f"profile: py-spy on the services at {rate:.0f} reports/s for {o.profile_s:.0f} s")
+        procs = {}
+        for name in ("reports", "routing", "notify"):
+            p = start_profile(self.services[name].process.pid, o.profile_s + 1, self.work / f"{name}.pyspy")
+            if p is not None:
+                procs[name] = p
+        if not procs:
+            self.result["stages"]["profile"] = {"error": "py-spy not installed (uv pip install py-spy)"}
+            return
+        row = await self.pipeline_stage(rate, o.profile_s, record=False)
+        out: dict = {"rate": rate, "pipeline_during_profile": row, "services": {}}
+        for name, p in procs.items():
+            try:
+                _, err = await asyncio.to_thread(p.communicate, timeout=o.profile_s + 30)
+            except Exception as exc:
+                p.kill()
+                err = str(exc).encode()
+            summary = summarize(self.work / f"{name}.pyspy")
+            if not summary["samples"]:
+                summary["error"] = (err or b"").decode(errors="replace")[-500:]
+            out["services"][name] = summary
+        self.result["stages"]["profile"] = out
