@@ -109,7 +109,7 @@ async def test_the_daily_cap_is_per_chongqing_day_and_the_rebuild_reaches_the_sa
             await publish(settings, [outcome(f"late-{i}", "resolved", "w-5", clock.now()) for i in range(3)])
             first_day = await until(lambda: worker.get("/volunteers/points/me"),
                                     lambda r: len(r.json()["transactions"]) == 3)
-            assert first_day.json()["balance"] == 15 and first_day.json()["earned_today"] == 15
+            assert (first_day.json()["balance"], first_day.json()["earned_today"]) == (15, 15)
             assert sorted((t["points"], t["reason"]) for t in first_day.json()["transactions"]) == [
                 (0, "daily_cap"), (5, "daily_cap"), (10, None)]
             clock.advance(timedelta(hours=1))

@@ -93,7 +93,9 @@ class PointsBook:
     async def statement(self, volunteer_id: str) -> dict:
         """A volunteer's balance, what they earned today against the cap, and their latest bookings."""
         today = shanghai_day(self._clock.now())
-        async with self._pool.acquire() as conn:
+        # One snapshot: balance, today's total and the history must agree with each other even
+        # while a credit commits between the three reads.
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             return {
                 "volunteer_id": volunteer_id,
                 "balance": await ledger.balance(conn, volunteer_account(volunteer_id)),
