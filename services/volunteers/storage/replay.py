@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.events.envelope import IncomingEvent, PoisonMessage, decode
 
@@ -23,10 +23,11 @@ async def read_topics(
     await consumer.start()
     events: list[IncomingEvent] = []
     try:
-        await consumer.topics()  # loads the cluster metadata that partitions_for_topic reads
         partitions = [
-            TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())
+            TopicPartition(t, p) for t in topics for p in sorted(await _partitions(bootstrap_servers, t))
         ]
+        if not partitions:
+            return events
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -43,3 +44,14 @@ async def read_topics(
     finally:
         await consumer.stop()
     return events
+
+
+async def _partitions(bootstrap_servers: str, topic: str) -> set[int]:
+    """A topic's partitions, waiting for its metadata (a consumer without a group only learns the
+    topics it was asked about, and Apache Kafka answers only for those)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, client_id="nuanxin-volunteers-replay")
+    await producer.start()
+    try:
+        return await producer.partitions_for(topic)
+    finally:
+        await producer.stop()
