@@ -25,7 +25,7 @@ from shared.events import topics
 from shared.http.errors import ProblemError
 from shared.kafka.admin import ensure_topics
 from shared.kafka.broker import create_broker
-from shared.kafka.consumer import ApplyOne, EventConsumer, Prepare
+from shared.kafka.consumer import ApplyBatch, ApplyOne, EventConsumer, Prepare
 from shared.kafka.dead_letters import DeadLetterPublisher
 from shared.kafka.producer import create_producer
 from shared.kafka.subscription import subscribe
@@ -63,13 +63,23 @@ class Runtime:
         return cls(**self.overrides)
 
     def consume(
-        self, topic: str, *, apply_one: ApplyOne, prepare: Prepare | None = None
+        self,
+        topic: str,
+        *,
+        apply_one: ApplyOne | None = None,
+        apply_batch: ApplyBatch | None = None,
+        prepare: Prepare | None = None,
     ) -> EventConsumer:
-        """Subscribe this service's consumer group to a topic, applying each event once."""
+        """Subscribe this service's consumer group to a topic, applying each event once.
+
+        ``apply_one`` runs per event; ``apply_batch`` gets every fresh event of a batch at once
+        (set-based statements), each with its span. Either way, one transaction per batch.
+        """
         consumer = EventConsumer(
             name=self.name,
             pool=self.pool,
             apply_one=apply_one,
+            apply_batch=apply_batch,
             prepare=prepare,
             dead_letters=self.dead_letters,
             tracer=self.tracer,

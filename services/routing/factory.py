@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -12,7 +13,7 @@ import asyncpg
 from services.routing.app.act import ActOnCase
 from services.routing.app.checkins import MissedCheckinWatch, ScheduleCheckin
 from services.routing.app.escalation import EscalationScheduler
-from services.routing.app.route_report import Locator, RouteReport
+from services.routing.app.route_report import Locator, RouteReport, Routing
 from services.routing.domain.calendar import WorkCalendar
 from services.routing.domain.case import Owner
 from services.routing.domain.geometry import JurisdictionIndex
@@ -88,12 +89,19 @@ class RoutingFactory:
         owners = self.locator.owners([(r.lon, r.lat) for r in reports])
         self._owners = {r.report_id: o for r, o in zip(reports, owners, strict=True)}
 
-    async def route_report(self, conn: asyncpg.Connection, report: ReportSubmittedV1) -> None:
-        """Route one report inside the consumer's transaction."""
-        owner = self._owners.get(report.report_id)
-        if owner is None:
-            owner = self.locator.owners([(report.lon, report.lat)])[0]
-        await self.route(conn, report, owner)
+    async def route_reports(
+        self,
+        conn: asyncpg.Connection,
+        reports: Sequence[tuple[ReportSubmittedV1, Callable[[], AbstractContextManager[object]]]],
+    ) -> None:
+        """Route a batch inside the consumer's transaction, each report under its own trace."""
+        missing = [r for r, _ in reports if r.report_id not in self._owners]
+        if missing:
+            found = self.locator.owners([(r.lon, r.lat) for r in missing])
+            self._owners.update((r.report_id, o) for r, o in zip(missing, found, strict=True))
+        await self.route.many(
+            conn, [Routing(r, self._owners[r.report_id], activate) for r, activate in reports]
+        )
 
     def background(self) -> list:
         """The SLA clock, the missed check-in watch and the case gauges."""

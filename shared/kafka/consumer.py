@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import asyncpg
 from aiokafka.errors import KafkaError
@@ -21,6 +23,25 @@ log = logging.getLogger(__name__)
 
 ApplyOne = Callable[[asyncpg.Connection, IncomingEvent], Awaitable[None]]
 Prepare = Callable[[Sequence[IncomingEvent]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TracedEvent:
+    """A fresh event of a batch with its consumer span (started, ended by the consumer)."""
+
+    event: IncomingEvent
+    span: trace.Span
+
+    @contextmanager
+    def active(self) -> Iterator[trace.Span]:
+        """Make the event's span current, so events encoded inside continue its trace."""
+        with trace.use_span(self.span, end_on_exit=False):
+            yield self.span
+
+
+# Applies a whole batch of fresh events with set-based statements; a failure fails the batch,
+# which is then retried one event at a time (a batch of one), exactly as with ApplyOne.
+ApplyBatch = Callable[[asyncpg.Connection, Sequence[TracedEvent]], Awaitable[None]]
 
 # Failures of the infrastructure, not of the message: wait and redeliver, never dead-letter.
 TRANSIENT: tuple[type[BaseException], ...] = (
@@ -45,7 +66,8 @@ class EventConsumer:
         *,
         name: str,
         pool: asyncpg.Pool,
-        apply_one: ApplyOne,
+        apply_one: ApplyOne | None = None,
+        apply_batch: ApplyBatch | None = None,
         dead_letters: DeadLetterPublisher,
         tracer: trace.Tracer,
         prepare: Prepare | None = None,
@@ -56,7 +78,10 @@ class EventConsumer:
     ) -> None:
         self._name = name
         self._pool = pool
+        if (apply_one is None) == (apply_batch is None):
+            raise ValueError("give exactly one of apply_one and apply_batch")
         self._apply_one = apply_one
+        self._apply_batch = apply_batch
         self._prepare = prepare
         self._metrics = metrics
         self._dead_letters = dead_letters
@@ -136,25 +161,57 @@ class EventConsumer:
                     [e.id for e in unique],
                 )
             }
-            for event in unique:
-                if event.id not in fresh_ids:
-                    continue
-                with self._tracer.start_as_current_span(
-                    f"{self._name} apply {event.type}",
-                    context=extract_from_headers(event.headers),
-                    kind=SpanKind.CONSUMER,
-                    attributes={
-                        "nuanxin.event_id": event.id,
-                        "nuanxin.event_type": event.type,
-                        "nuanxin.subject": event.body.partition_key(),
-                    },
-                ):
-                    await self._apply_one(conn, event)
+            fresh = [e for e in unique if e.id in fresh_ids]
+            if self._apply_batch is not None:
+                await self._apply_traced(conn, fresh)
+            else:
+                for event in fresh:
+                    with self._tracer.start_as_current_span(
+                        f"{self._name} apply {event.type}",
+                        context=extract_from_headers(event.headers),
+                        kind=SpanKind.CONSUMER,
+                        attributes=self._attributes(event),
+                    ):
+                        await self._apply_one(conn, event)
         self.applied += len(fresh_ids)
         self.duplicates += len(events) - len(fresh_ids)
         topic = events[0].topic
         self._count(topic, "applied", len(fresh_ids))
         self._count(topic, "duplicate", len(events) - len(fresh_ids))
+
+    async def _apply_traced(self, conn: asyncpg.Connection, events: Sequence[IncomingEvent]) -> None:
+        if not events:
+            return
+        traced = [
+            TracedEvent(
+                event,
+                self._tracer.start_span(
+                    f"{self._name} apply {event.type}",
+                    context=extract_from_headers(event.headers),
+                    kind=SpanKind.CONSUMER,
+                    attributes=self._attributes(event),
+                ),
+            )
+            for event in events
+        ]
+        try:
+            await self._apply_batch(conn, traced)
+        except BaseException as exc:
+            for item in traced:
+                item.span.record_exception(exc)
+                item.span.set_status(trace.Status(trace.StatusCode.ERROR, str(exc)))
+            raise
+        finally:
+            for item in traced:
+                item.span.end()
+
+    @staticmethod
+    def _attributes(event: IncomingEvent) -> dict[str, str]:
+        return {
+            "nuanxin.event_id": event.id,
+            "nuanxin.event_type": event.type,
+            "nuanxin.subject": event.body.partition_key(),
+        }
 
     def _count(self, topic: str, outcome: str, n: int) -> None:
         if self._metrics is not None and n:

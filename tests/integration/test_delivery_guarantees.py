@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,7 +23,7 @@ from shared.events.envelope import IncomingEvent, OutgoingMessage, encode
 from shared.events.reports import ReportSubmittedV1
 from shared.kafka.admin import ensure_topics
 from shared.kafka.broker import create_broker
-from shared.kafka.consumer import EventConsumer
+from shared.kafka.consumer import EventConsumer, TracedEvent
 from shared.kafka.dead_letters import DeadLetterPublisher
 from shared.kafka.producer import create_producer
 from shared.kafka.subscription import subscribe
@@ -87,8 +87,14 @@ async def _apply(conn: asyncpg.Connection, event: IncomingEvent) -> None:
         raise RuntimeError("this handler always fails for this report")
 
 
+async def _apply_batch(conn: asyncpg.Connection, events: Sequence[TracedEvent]) -> None:
+    for traced in events:
+        with traced.active():
+            await _apply(conn, traced.event)
+
+
 @contextlib.asynccontextmanager
-async def harness(settings: PlatformSettings) -> AsyncIterator[Harness]:
+async def harness(settings: PlatformSettings, *, batch: bool = False) -> AsyncIterator[Harness]:
     """Schema, pool, producer and a subscribed EventConsumer; all stopped on exit."""
     admin = await asyncpg.connect(settings.database_url)
     await admin.execute(f"CREATE SCHEMA {SCHEMA}; SET search_path TO {SCHEMA};")
@@ -108,7 +114,8 @@ async def harness(settings: PlatformSettings) -> AsyncIterator[Harness]:
         settings.kafka_bootstrap_servers, client_id="probe", tracer_provider=tracer_provider
     )
     consumer = EventConsumer(
-        name="probe", pool=pool, apply_one=_apply,
+        name="probe", pool=pool,
+        **({"apply_batch": _apply_batch} if batch else {"apply_one": _apply}),
         dead_letters=DeadLetterPublisher(producer=producer),
         tracer=tracer_provider.get_tracer("probe"), max_attempts=3, retry_delay_s=0.01,
     )
@@ -204,8 +211,10 @@ async def h_and_relay(settings: PlatformSettings):
                     await task
 
 
-async def test_poison_messages_go_to_the_dead_letter_topic_and_the_stream_flows_on(settings):
-    async with harness(settings) as h:
+@pytest.mark.parametrize("batch", [False, True], ids=["apply_one", "apply_batch"])
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_stream_flows_on(settings, batch):
+    # With apply_batch the failing event fails its whole batch, which is then redone one by one.
+    async with harness(settings, batch=batch) as h:
         topic = settings.topic(topics.REPORTS)
         await h.producer.send_and_wait(topic, value=b"\x00not json", key=b"k1")
         invalid = encode(report(), source="/test")

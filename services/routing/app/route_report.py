@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 import numpy as np
 
 from services.routing.domain.case import Case, Owner, open_case
-from services.routing.domain.clustering import RULES, find_duplicate, raised_severity, search_box
+from services.routing.domain.clustering import (
+    RULES,
+    OpenCaseNearby,
+    find_duplicate,
+    raised_severity,
+    search_box,
+)
 from services.routing.domain.geometry import JurisdictionIndex
 from services.routing.domain.hierarchy import Hierarchy
 from services.routing.domain.sla import SlaPolicy
@@ -16,7 +25,7 @@ from services.routing.storage import checkins
 from services.routing.storage import postgres as cases
 from shared.clock import Clock
 from shared.events.cases import CaseJoinedV1, CaseOpenedV1
-from shared.events.envelope import encode
+from shared.events.envelope import OutgoingMessage, encode
 from shared.events.reports import ReportSubmittedV1
 from shared.postgres.outbox import enqueue
 from shared.telemetry.propagation import current_trace_headers
@@ -70,8 +79,36 @@ def opened_event(case: Case, district_code: str) -> CaseOpenedV1:
     )
 
 
+@dataclass(frozen=True)
+class Routing:
+    """One report to route, its owner, and how to make its trace current while it is handled."""
+
+    report: ReportSubmittedV1
+    owner: Owner
+    activate: Callable[[], AbstractContextManager[object]] = nullcontext
+
+
+@dataclass
+class _Open:
+    """A case opened in this batch, for later reports of the batch that duplicate it."""
+
+    item: Routing
+    case: Case
+    message_body: CaseOpenedV1
+
+
+@dataclass
+class _Join:
+    item: Routing
+    case_id: str
+
+
 class RouteReport:
-    """Open a case for a report (or join a duplicate), with deadlines, inside the caller's transaction."""
+    """Open cases for reports (or join duplicates), with deadlines, inside the caller's transaction.
+
+    A whole batch costs a fixed number of statements: which reports already have a case, the
+    "me too" locks, the nearby open cases, then one set-based insert per table and the outbox.
+    """
 
     def __init__(self, *, policy: SlaPolicy, hierarchy: Hierarchy, clock: Clock) -> None:
         self._policy = policy
@@ -80,18 +117,69 @@ class RouteReport:
 
     async def __call__(self, conn: asyncpg.Connection, report: ReportSubmittedV1, owner: Owner) -> None:
         """Route one report; a report routed before (a redelivery) changes nothing."""
-        if report.kind == "elderly_checkin" and report.pairing_id and report.category != MISSED_CHECKIN:
-            await checkins.record_visit(
-                conn, pairing_id=report.pairing_id, report_id=report.report_id, at=report.submitted_at
-            )
-        if not report.opens_case or await cases.report_has_case(
-            conn, report.report_id
-        ):
+        await self.many(conn, [Routing(report, owner)])
+
+    async def many(self, conn: asyncpg.Connection, items: Sequence[Routing]) -> None:
+        """Route reports in order, as if one after another; reports routed before change nothing."""
+        for item in items:
+            report = item.report
+            if report.kind == "elderly_checkin" and report.pairing_id and report.category != MISSED_CHECKIN:
+                await checkins.record_visit(
+                    conn, pairing_id=report.pairing_id, report_id=report.report_id, at=report.submitted_at
+                )
+        todo = list({i.report.report_id: i for i in reversed(items) if i.report.opens_case}.values())
+        todo.reverse()
+        if not todo:
+            return
+        routed = await cases.reports_with_case(conn, [i.report.report_id for i in todo])
+        todo = [i for i in todo if i.report.report_id not in routed]
+        if not todo:
             return
         now = self._clock.now()
-        if await self._join_duplicate(conn, report, now):
-            return
+        nearby = await self._lock_and_find_nearby(conn, todo, now)
         version = self._hierarchy.in_force(now)
+        opened: dict[str, _Open] = {}
+        steps: list[_Open | _Join] = []
+        for item in todo:
+            report = item.report
+            candidates = nearby.get(report.category, [])
+            case_id = (
+                find_duplicate(report.kind, report.lon, report.lat, now, candidates)
+                if report.kind in RULES else None
+            )
+            if case_id is not None:
+                steps.append(_Join(item, case_id))
+                continue
+            step = self._open(item, version, now)
+            opened[step.case.case_id] = step
+            steps.append(step)
+            if report.kind in RULES:
+                candidates.append(OpenCaseNearby(step.case.case_id, report.lon, report.lat, now))
+                nearby.setdefault(report.category, candidates)
+        messages = await self._write(conn, steps, now)
+        await enqueue(conn, cases.SCHEMA, messages)
+
+    async def _lock_and_find_nearby(
+        self, conn: asyncpg.Connection, todo: Sequence[Routing], now: datetime
+    ) -> dict[str, list[OpenCaseNearby]]:
+        areas, keys = [], []
+        for item in todo:
+            report = item.report
+            rule = RULES.get(report.kind)
+            if rule is None:
+                continue
+            box = search_box(report.lon, report.lat, rule.radius_m)
+            areas.append(cases.AreaQuery(report.category, now - rule.window, box))
+            # Serialise duplicate checks of a category in the same ~1 km cells.
+            keys += [
+                f"dup:{report.category}:{(round(y * 100), round(x * 100))}"
+                for x in (box[0], box[2]) for y in (box[1], box[3])
+            ]
+        await cases.lock_keys(conn, keys)
+        return await cases.open_cases_near(conn, areas)
+
+    def _open(self, item: Routing, version, now: datetime) -> _Open:
+        report, owner = item.report, item.owner
         deadlines = self._policy.deadlines(report.kind, report.category, report.severity, now)
         case = open_case(
             report_id=report.report_id, kind=report.kind, category=report.category,
@@ -99,41 +187,60 @@ class RouteReport:
             reporter_id=report.reporter_id, reporter_hidden=report.reporter_hidden,
             owner=owner, deadlines=deadlines, hierarchy_version=version.version, now=now,
         )
-        rule = self._policy.rule_for(report.kind, report.category, report.severity)
-        # A triage case already belongs to the district: no street rung.
-        timers = [
-            (t.kind, t.level, t.due_at) for t in self._policy.timers(rule, deadlines)
-            if not (owner.community_code is None and t.kind == "escalate" and t.level == 1)
-        ]
         district = version.above(owner.community_code, "district")
-        message = encode(opened_event(case, district.code if district else "500112"), source=SOURCE)
-        trace = current_trace_headers().get("traceparent")
-        await cases.insert_case(
-            conn, case, timers, message, trace_parent=trace.decode() if trace else None
-        )
+        return _Open(item, case, opened_event(case, district.code if district else "500112"))
 
-    async def _join_duplicate(self, conn: asyncpg.Connection, report: ReportSubmittedV1, now) -> bool:
-        rule = RULES.get(report.kind)
-        if rule is None:
-            return False
-        box = search_box(report.lon, report.lat, rule.radius_m)
-        cells = [(round(y * 100), round(x * 100)) for x in (box[0], box[2]) for y in (box[1], box[3])]
-        await cases.lock_area(conn, report.category, cells)
-        nearby = await cases.open_cases_near(
-            conn, category=report.category, since=now - rule.window, box=box
-        )
-        case_id = find_duplicate(report.kind, report.lon, report.lat, now, nearby)
-        if case_id is None:
-            return False
-        row = await cases.join_case(conn, case_id=case_id, report_id=report.report_id, at=now)
-        severity = raised_severity(row["severity"], row["cluster_size"])
-        if severity != row["severity"]:
-            await cases.set_severity(conn, case_id, severity)
-        joined = CaseJoinedV1(
-            case_id=case_id, community_code=row["community_code"], street_code=row["street_code"],
-            co_owner_code=row["co_owner_code"], reporter_id=row["reporter_id"],
-            reporter_inbox=report.reporter_id,
-            report_id=report.report_id, cluster_size=row["cluster_size"], severity=severity, at=now,
-        )
-        await enqueue(conn, cases.SCHEMA, [encode(joined, source=SOURCE)])
-        return True
+    async def _write(
+        self, conn: asyncpg.Connection, steps: Sequence[_Open | _Join], now: datetime
+    ) -> list[OutgoingMessage]:
+        new = []
+        for step in steps:
+            if isinstance(step, _Open):
+                report, owner = step.item.report, step.item.owner
+                rule = self._policy.rule_for(report.kind, report.category, report.severity)
+                # A triage case already belongs to the district: no street rung.
+                timers = [
+                    (t.kind, t.level, t.due_at) for t in self._policy.timers(rule, step.case.deadlines)
+                    if not (owner.community_code is None and t.kind == "escalate" and t.level == 1)
+                ]
+                with step.item.activate():
+                    trace = current_trace_headers().get("traceparent")
+                new.append(cases.NewCase(step.case, timers, trace.decode() if trace else None))
+        stored = await cases.insert_cases(conn, new)
+        if len(stored) != len(new):
+            # Another transaction routed one of these reports meanwhile: redo them one by one.
+            raise ConcurrentRouting("a report of the batch was routed concurrently")
+        joins = [s for s in steps if isinstance(s, _Join)]
+        after = await cases.join_cases(conn, [(j.item.report.report_id, j.case_id, now) for j in joins])
+        # The i-th of n joins to a case saw the cluster at (size after all joins) - n + i.
+        pending = {case_id: row["cluster_size"] for case_id, row in after.items()}
+        for j in joins:
+            pending[j.case_id] -= 1
+        severity = {case_id: row["severity"] for case_id, row in after.items()}
+        raised: dict[str, str] = {}
+        messages = []
+        for step in steps:
+            if isinstance(step, _Open):
+                with step.item.activate():
+                    messages.append(encode(step.message_body, source=SOURCE))
+                continue
+            row = after[step.case_id]
+            pending[step.case_id] += 1
+            size = pending[step.case_id]
+            raised_to = raised_severity(severity[step.case_id], size)
+            if raised_to != severity[step.case_id]:
+                severity[step.case_id] = raised[step.case_id] = raised_to
+            joined = CaseJoinedV1(
+                case_id=step.case_id, community_code=row["community_code"],
+                street_code=row["street_code"], co_owner_code=row["co_owner_code"],
+                reporter_id=row["reporter_id"], reporter_inbox=step.item.report.reporter_id,
+                report_id=step.item.report.report_id, cluster_size=size, severity=raised_to, at=now,
+            )
+            with step.item.activate():
+                messages.append(encode(joined, source=SOURCE))
+        await cases.set_severities(conn, raised)
+        return messages
+
+
+class ConcurrentRouting(Exception):
+    """A report of the batch got a case from another transaction; the batch is redone singly."""

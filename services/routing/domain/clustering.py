@@ -70,8 +70,17 @@ def find_duplicate(
     return best[1] if best else None
 
 
+RAISE_AT = (3, 6)
+
+
 def raised_severity(severity: str, cluster_size: int) -> str:
-    """More reports of one thing mean it matters more: one level up at 3 reports, two at 6."""
-    steps = 2 if cluster_size >= 6 else 1 if cluster_size >= 3 else 0
+    """More reports of one thing mean it matters more: one level up at 3 reports, another at 6.
+
+    ``severity`` is the case's current one and ``cluster_size`` the size just reached, so the
+    raise happens once per threshold: two levels above the first report's severity at 6, not one
+    more level with every report after the third.
+    """
+    if cluster_size not in RAISE_AT:
+        return severity
     index = SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else 1
-    return SEVERITY_ORDER[min(index + steps, len(SEVERITY_ORDER) - 1)]
+    return SEVERITY_ORDER[min(index + 1, len(SEVERITY_ORDER) - 1)]

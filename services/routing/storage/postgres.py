@@ -2,116 +2,174 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from services.routing.domain.case import Case
 from services.routing.domain.clustering import OpenCaseNearby
-from shared.events.envelope import OutgoingMessage
-from shared.postgres.outbox import enqueue
 
 SCHEMA = "routing"
 
 
-async def insert_case(
-    conn: asyncpg.Connection,
-    case: Case,
-    timers: list[tuple[str, int, datetime]],
-    message: OutgoingMessage,
-    *,
-    trace_parent: str | None = None,
-) -> bool:
-    """Store a new case, its deadlines, its first history row and its event.
+@dataclass(frozen=True)
+class NewCase:
+    """A case to store with its deadlines and the trace it was opened in."""
 
-    False (and nothing written) if the report already has a case.
+    case: Case
+    timers: list[tuple[str, int, datetime]]
+    trace_parent: str | None = None
+
+
+async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[str]:
+    """Store new cases, their deadlines and first history rows: three statements for any number.
+
+    Returns the ids stored; a case whose report already has one is skipped (nothing written).
     """
-    inserted = await conn.fetchval(
-        """
-        INSERT INTO cases (case_id, report_id, kind, category, severity, community_code,
-            street_code, co_owner_code, lon, lat, reporter_id, reporter_private, status,
-            opened_at, acknowledge_by, resolve_by, sla_basis, hierarchy_version, trace_parent,
-            updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $14)
-        ON CONFLICT (report_id) DO NOTHING
-        RETURNING case_id
-        """,
-        case.case_id, case.report_id, case.kind, case.category, case.severity,
-        case.owner.community_code, case.owner.street_code, case.owner.co_owner_code,
-        case.lon, case.lat, case.visible_reporter, case.reporter_id, case.status,
-        case.opened_at, case.deadlines.acknowledge_by, case.deadlines.resolve_by,
-        case.deadlines.basis, case.hierarchy_version, trace_parent,
-    )
-    if inserted is None:
-        return False
-    rows = [(case.case_id, kind, level, due_at) for kind, level, due_at in timers]
-    await conn.executemany(
-        "INSERT INTO deadlines (case_id, kind, level, due_at) VALUES ($1, $2, $3, $4)", rows
-    )
-    await conn.execute(
-        "INSERT INTO case_history (case_id, action, from_status, to_status, actor_id, actor_role, "
-        "note, at) VALUES ($1, 'open', NULL, $2, 'system', 'system', $3, $4)",
-        case.case_id, case.status, f"report {case.report_id}", case.opened_at,
-    )
-    await enqueue(conn, SCHEMA, [message])
-    return True
-
-
-async def report_has_case(conn: asyncpg.Connection, report_id: str) -> bool:
-    """Whether a report already opened or joined a case (a redelivered report does nothing)."""
-    return bool(
-        await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM cases WHERE report_id = $1::uuid) "
-            "OR EXISTS (SELECT 1 FROM case_reports WHERE report_id = $1::uuid)",
-            report_id,
+    if not new:
+        return set()
+    cs = [n.case for n in new]
+    stored = {
+        str(r["case_id"])
+        for r in await conn.fetch(
+            """
+            INSERT INTO cases (case_id, report_id, kind, category, severity, community_code,
+                street_code, co_owner_code, lon, lat, reporter_id, reporter_private, status,
+                opened_at, acknowledge_by, resolve_by, sla_basis, hierarchy_version, trace_parent,
+                updated_at)
+            SELECT c.*, c.opened_at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],
+                $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[],
+                $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::timestamptz[],
+                $16::timestamptz[], $17::text[], $18::text[], $19::text[]) AS c(case_id, report_id,
+                kind, category, severity, community_code, street_code, co_owner_code, lon, lat,
+                reporter_id, reporter_private, status, opened_at, acknowledge_by, resolve_by,
+                sla_basis, hierarchy_version, trace_parent)
+            ON CONFLICT (report_id) DO NOTHING
+            RETURNING case_id
+            """,
+            [c.case_id for c in cs], [c.report_id for c in cs], [c.kind for c in cs],
+            [c.category for c in cs], [c.severity for c in cs],
+            [c.owner.community_code for c in cs], [c.owner.street_code for c in cs],
+            [c.owner.co_owner_code for c in cs], [c.lon for c in cs], [c.lat for c in cs],
+            [c.visible_reporter for c in cs], [c.reporter_id for c in cs], [c.status for c in cs],
+            [c.opened_at for c in cs], [c.deadlines.acknowledge_by for c in cs],
+            [c.deadlines.resolve_by for c in cs], [c.deadlines.basis for c in cs],
+            [c.hierarchy_version for c in cs], [n.trace_parent for n in new],
         )
+    }
+    timers = [(n.case.case_id, *t) for n in new if n.case.case_id in stored for t in n.timers]
+    if timers:
+        await conn.execute(
+            "INSERT INTO deadlines (case_id, kind, level, due_at) "
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[])",
+            *(list(column) for column in zip(*timers, strict=True)),
+        )
+    opened = [c for c in cs if c.case_id in stored]
+    if opened:
+        await conn.execute(
+            "INSERT INTO case_history (case_id, action, from_status, to_status, actor_id, actor_role, "
+            "note, at) SELECT c, 'open', NULL, s, 'system', 'system', n, a "
+            "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) "
+            "WITH ORDINALITY AS t(c, s, n, a, i) ORDER BY i",
+            [c.case_id for c in opened], [c.status for c in opened],
+            [f"report {c.report_id}" for c in opened], [c.opened_at for c in opened],
+        )
+    return stored
+
+
+async def reports_with_case(conn: asyncpg.Connection, report_ids: Sequence[str]) -> set[str]:
+    """Which of these reports already opened or joined a case (a redelivered report does nothing)."""
+    rows = await conn.fetch(
+        "SELECT report_id FROM cases WHERE report_id = ANY($1::uuid[]) "
+        "UNION SELECT report_id FROM case_reports WHERE report_id = ANY($1::uuid[])",
+        list(report_ids),
     )
+    return {str(r["report_id"]) for r in rows}
 
 
-async def lock_area(conn: asyncpg.Connection, category: str, cells: list[tuple[int, int]]) -> None:
-    """Serialise duplicate checks for one category in the same ~1 km cells (sorted: no deadlock)."""
-    for cell in sorted(set(cells)):
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"dup:{category}:{cell}")
+async def lock_keys(conn: asyncpg.Connection, keys: Sequence[str]) -> None:
+    """Take transaction advisory locks on keys, in sorted order (no deadlock), in one statement."""
+    if keys:
+        await conn.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM "
+            "unnest($1::text[]) WITH ORDINALITY AS t(k, i)",
+            sorted(set(keys)),
+        )
+
+
+@dataclass(frozen=True)
+class AreaQuery:
+    """Open cases of a category opened since a time inside a lon/lat box."""
+
+    category: str
+    since: datetime
+    box: tuple[float, float, float, float]
 
 
 async def open_cases_near(
-    conn: asyncpg.Connection,
-    *,
-    category: str,
-    since: datetime,
-    box: tuple[float, float, float, float],
-) -> list[OpenCaseNearby]:
-    """Open cases of a category opened since a time inside a lon/lat box."""
+    conn: asyncpg.Connection, areas: Sequence[AreaQuery]
+) -> dict[str, list[OpenCaseNearby]]:
+    """Open cases in any of the areas, by category (one statement for any number of areas)."""
+    if not areas:
+        return {}
     rows = await conn.fetch(
         """
-        SELECT case_id, lon, lat, opened_at FROM cases
-        WHERE category = $1 AND status NOT IN ('resolved', 'closed') AND opened_at >= $2
-          AND lon BETWEEN $3 AND $5 AND lat BETWEEN $4 AND $6
+        SELECT DISTINCT c.case_id, c.category, c.lon, c.lat, c.opened_at
+        FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[],
+            $6::float8[]) AS b(category, since, x0, y0, x1, y1)
+        JOIN cases c ON c.category = b.category AND c.status NOT IN ('resolved', 'closed')
+            AND c.opened_at >= b.since AND c.lon BETWEEN b.x0 AND b.x1 AND c.lat BETWEEN b.y0 AND b.y1
         """,
-        category, since, *box,
+        [a.category for a in areas], [a.since for a in areas],
+        [a.box[0] for a in areas], [a.box[1] for a in areas],
+        [a.box[2] for a in areas], [a.box[3] for a in areas],
     )
-    return [OpenCaseNearby(str(r["case_id"]), r["lon"], r["lat"], r["opened_at"]) for r in rows]
+    found: dict[str, list[OpenCaseNearby]] = {}
+    for r in rows:
+        found.setdefault(r["category"], []).append(
+            OpenCaseNearby(str(r["case_id"]), r["lon"], r["lat"], r["opened_at"])
+        )
+    return found
 
 
-async def join_case(
-    conn: asyncpg.Connection, *, case_id: str, report_id: str, at: datetime
-) -> asyncpg.Record:
-    """Attach a report to a case and grow its cluster; returns the case row after."""
+async def join_cases(
+    conn: asyncpg.Connection, joins: Sequence[tuple[str, str, datetime]]
+) -> dict[str, asyncpg.Record]:
+    """Attach reports (report_id, case_id, at) to cases and grow each cluster by its joins.
+
+    Returns each touched case's row after, by case id (cluster_size counts every join).
+    """
+    if not joins:
+        return {}
+    report_ids, case_ids, ats = (list(c) for c in zip(*joins, strict=True))
     await conn.execute(
-        "INSERT INTO case_reports (report_id, case_id, joined_at) VALUES ($1::uuid, $2::uuid, $3)",
-        report_id, case_id, at,
+        "INSERT INTO case_reports (report_id, case_id, joined_at) "
+        "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])",
+        report_ids, case_ids, ats,
     )
-    return await conn.fetchrow(
-        "UPDATE cases SET cluster_size = cluster_size + 1, updated_at = $2 "
-        "WHERE case_id = $1::uuid RETURNING *",
-        case_id, at,
+    rows = await conn.fetch(
+        """
+        UPDATE cases c SET cluster_size = c.cluster_size + j.n, updated_at = j.at
+        FROM (SELECT case_id, count(*) AS n, max(at) AS at
+              FROM unnest($1::uuid[], $2::timestamptz[]) AS t(case_id, at) GROUP BY case_id) j
+        WHERE c.case_id = j.case_id
+        RETURNING c.*
+        """,
+        case_ids, ats,
     )
+    return {str(r["case_id"]): r for r in rows}
 
 
-async def set_severity(conn: asyncpg.Connection, case_id: str, severity: str) -> None:
-    """Raise a case's severity (a growing cluster)."""
-    await conn.execute("UPDATE cases SET severity = $2 WHERE case_id = $1::uuid", case_id, severity)
+async def set_severities(conn: asyncpg.Connection, severities: dict[str, str]) -> None:
+    """Raise cases' severities (growing clusters)."""
+    if severities:
+        await conn.execute(
+            "UPDATE cases c SET severity = s.severity "
+            "FROM unnest($1::uuid[], $2::text[]) AS s(case_id, severity) WHERE c.case_id = s.case_id",
+            list(severities), list(severities.values()),
+        )
 
 
 class PostgresCaseQueries:

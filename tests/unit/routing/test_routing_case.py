@@ -11,6 +11,7 @@ from services.routing.domain.case import (
     deadlines_for,
     open_case,
 )
+from services.routing.domain.clustering import raised_severity
 
 OPENED = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 ORDER = ["urgent", "high", "medium", "low"]
@@ -58,3 +59,12 @@ def test_open_case_carries_the_report_owner_and_deadlines():
     assert case.opened_at == OPENED
     assert case.deadlines == deadlines
     assert case.case_id != opened().case_id
+
+
+def test_a_growing_cluster_raises_severity_once_at_three_and_once_at_six():
+    severity, seen = "low", []
+    for size in range(2, 9):
+        severity = raised_severity(severity, size)
+        seen.append(severity)
+    assert seen == ["low", "medium", "medium", "medium", "high", "high", "high"]
+    assert raised_severity("urgent", 3) == "urgent", "nothing is above urgent"

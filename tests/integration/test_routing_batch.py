@@ -1,0 +1,85 @@
+"""Routing a whole batch at once on the real PostgreSQL: the same outcome as one by one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from services.routing.app.route_report import Routing
+from services.routing.geodata.loader import load_geojson_jurisdictions
+from shared.events import topics
+from shared.events.cases import CaseJoinedV1, CaseOpenedV1
+from shared.events.reports import ReportSubmittedV1
+from tests.support.kafka import read_events
+from tests.support.system import run_system
+
+pytestmark = pytest.mark.integration
+_, COMMUNITIES = load_geojson_jurisdictions()
+CENTRE = COMMUNITIES[7].geometry.representative_point()
+METRE = 0.00001  # about a metre of longitude here
+
+
+def hazard(
+    dx_m: float = 0, *, category: str = "broken_manhole_cover", reporter: str = "w-1"
+) -> ReportSubmittedV1:
+    """A medium hazard dx_m metres east of the centre."""
+    return ReportSubmittedV1(
+        report_id=str(uuid.uuid4()), kind="hazard", category=category, severity="medium",
+        lon=CENTRE.x + dx_m * METRE, lat=CENTRE.y, reporter_id=reporter, submitted_at=datetime.now(UTC),
+    )
+
+
+async def route(system, reports: list[ReportSubmittedV1]) -> None:
+    """Route reports as one consumer batch: one transaction, one call."""
+    factory = system.host("routing").factory()
+    owners = factory.locator.owners([(r.lon, r.lat) for r in reports])
+    async with factory.runtime.pool.acquire() as conn, conn.transaction():
+        await factory.route.many(conn, [Routing(r, o) for r, o in zip(reports, owners, strict=True)])
+
+
+async def test_a_batch_with_duplicates_of_its_own_reports_opens_one_case_and_joins_the_rest(settings):
+    first, second, third = hazard(0, reporter="w-1"), hazard(5, reporter="w-2"), hazard(10, reporter="w-3")
+    other = hazard(0, category="dangling_wires")
+    far = hazard(3000)
+    async with run_system(settings, ["routing"]) as system:
+        # The same report twice in a batch (a redelivery under another event id) counts once.
+        await route(system, [first, second, other, second, third, far])
+        pool = system.host("routing").runtime.pool
+        cases = {str(r["report_id"]): r for r in await pool.fetch("SELECT * FROM routing.cases")}
+        joined = await pool.fetch("SELECT report_id, case_id FROM routing.case_reports")
+        deadlines = await pool.fetch("SELECT case_id, kind, level FROM routing.deadlines")
+        history = await pool.fetch("SELECT case_id, action FROM routing.case_history")
+        # A later batch finds the stored case; routing a report again changes nothing.
+        fourth = hazard(15, reporter="w-4")
+        await route(system, [first, fourth])
+        after = await pool.fetchrow(
+            "SELECT cluster_size, severity FROM routing.cases WHERE report_id = $1::uuid", first.report_id
+        )
+        events = await read_events(
+            settings, topics.CASES,
+            until=lambda es: sum(isinstance(e.body, CaseJoinedV1) for e in es) >= 3,
+        )
+    assert set(cases) == {first.report_id, other.report_id, far.report_id}
+    case_id = cases[first.report_id]["case_id"]
+    assert {str(r["report_id"]) for r in joined} == {second.report_id, third.report_id}
+    assert {r["case_id"] for r in joined} == {case_id}
+    assert cases[first.report_id]["cluster_size"] == 3
+    assert cases[first.report_id]["severity"] == "high", "three reports raise medium one level"
+    assert cases[other.report_id]["cluster_size"] == 1
+    for row in cases.values():
+        assert any(d["case_id"] == row["case_id"] for d in deadlines), "every new case has deadlines"
+        assert [h["action"] for h in history if h["case_id"] == row["case_id"]] == ["open"]
+    assert (after["cluster_size"], after["severity"]) == (4, "high"), "no raise between 3 and 6"
+    opened = [e.body for e in events if isinstance(e.body, CaseOpenedV1)]
+    assert sorted(o.report_id for o in opened) == sorted(cases)
+    joins = [e.body for e in events if isinstance(e.body, CaseJoinedV1)]
+    # In order on the case's partition: each join saw the cluster as it grew.
+    assert [(j.report_id, j.cluster_size, j.severity) for j in joins] == [
+        (second.report_id, 2, "medium"),
+        (third.report_id, 3, "high"),
+        (fourth.report_id, 4, "high"),
+    ]
+    assert all(j.reporter_id == "w-1" for j in joins), "joins name the case's reporter"
+    assert [j.reporter_inbox for j in joins] == ["w-2", "w-3", "w-4"]
