@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -10,6 +11,7 @@ import jwt
 
 Role = Literal["worker", "community_staff", "street_staff", "district_staff", "ops"]
 ROLES: tuple[Role, ...] = ("worker", "community_staff", "street_staff", "district_staff", "ops")
+VERIFIED_CACHE_SIZE = 10_000
 ALGORITHMS = ["HS256"]  # fixed: a token naming any other algorithm, "none" included, is refused
 
 
@@ -45,6 +47,11 @@ class TokenCodec:
     secret: str
     issuer: str
     audience: str
+    # Tokens already verified, with their expiry: a phone sends the same token with every request,
+    # and checking an HMAC signature and the claims again would cost more than the request itself.
+    _verified: dict[str, tuple[Principal, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def issue(
         self,
@@ -73,6 +80,18 @@ class TokenCodec:
 
     def verify(self, token: str) -> Principal:
         """The principal a token names, or AuthError saying what is wrong with it."""
+        hit = self._verified.get(token)
+        if hit is not None:
+            if time.time() < hit[1]:
+                return hit[0]
+            del self._verified[token]
+        principal, expires = self._decode(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -97,10 +116,11 @@ class TokenCodec:
             raise AuthError("community staff token names no community")
         if role == "street_staff" and not claims.get("street"):
             raise AuthError("street staff token names no street")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             role=role,
             community=claims.get("community"),
             street=claims.get("street"),
             volunteer_roles=frozenset(claims.get("volunteer_roles", ())),
         )
+        return principal, float(claims["exp"])

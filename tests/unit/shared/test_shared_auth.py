@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -172,3 +173,26 @@ OTHER_STREET = "500112004"
 )
 def test_sees_community_by_role(principal, community, street, sees):
     assert principal.sees_community(community, street) is sees
+
+
+def test_a_token_verified_before_is_refused_once_it_expires():
+    codec = TokenCodec(secret=SECRET, issuer="nuanxin", audience="nuanxin-api")
+    token = codec.issue(WORKER, ttl=timedelta(seconds=1))
+    assert codec.verify(token) == WORKER
+    assert codec.verify(token) == WORKER, "the second check is served from the verified tokens"
+    time.sleep(2.1)  # past exp, whole seconds in the token
+    with pytest.raises(AuthError, match="expired"):
+        codec.verify(token)
+
+
+def test_a_forged_token_is_refused_even_after_the_genuine_one_was_verified():
+    codec = TokenCodec(secret=SECRET, issuer="nuanxin", audience="nuanxin-api")
+    genuine = codec.issue(WORKER)
+    codec.verify(genuine)
+    header, _payload, signature = genuine.split(".")
+    forged = ".".join([header, _b64(_claims(role="ops")), signature])
+    with pytest.raises(AuthError):
+        codec.verify(forged)
+    other = TokenCodec(secret="another-" + SECRET, issuer="nuanxin", audience="nuanxin-api")
+    with pytest.raises(AuthError):
+        other.verify(genuine)
