@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import asyncpg
 from opentelemetry import trace
 
 from services.notify.domain import messages
-from services.notify.domain.recipients import recipients
+from services.notify.domain.preferences import Preferences
+from services.notify.domain.recipients import Recipient, recipients
 from services.notify.storage import inbox
-from services.notify.storage.postgres import append
+from services.notify.storage.inbox import NewDelivery, NewNotification
+from services.notify.storage.postgres import FeedEntry, append, lock_in_order, wake_streams
 from shared.clock import Clock
 from shared.events.cases import (
     CaseEscalatedV1,
@@ -18,6 +23,7 @@ from shared.events.cases import (
     CaseTransitionedV1,
 )
 from shared.events.envelope import IncomingEvent
+from shared.kafka.consumer import TracedEvent
 
 CASE_EVENTS = (CaseOpenedV1, CaseTransitionedV1, CaseJoinedV1, CaseSlaBreachedV1, CaseEscalatedV1)
 # The reporter's identity travels on the internal stream only; feeds and inboxes never carry it.
@@ -29,57 +35,131 @@ def kind_of(event_type: str) -> str:
     return ".".join(event_type.split(".")[1:3])
 
 
+@dataclass(frozen=True)
+class _CaseEvent:
+    """What one case event becomes: its feed entry, its title, and who may hear about it."""
+
+    feed: FeedEntry
+    title: str
+    urgent: bool
+    recipients: list[Recipient]
+
+
+def _read(event: IncomingEvent) -> _CaseEvent:
+    """Run under the event's span: the feed keeps the trace it belongs to."""
+    body = event.body
+    kind = kind_of(event.type)
+    payload = body.model_dump(mode="json", exclude=PRIVATE)
+    ctx = trace.get_current_span().get_span_context()
+    category = getattr(body, "category", "") or payload.get("category", "")
+    return _CaseEvent(
+        feed=FeedEntry(
+            event_id=event.id,
+            event_type=kind,
+            case_id=body.case_id,
+            community_code=body.community_code,
+            street_code=body.street_code,
+            payload=payload,
+            trace_id=format(ctx.trace_id, "032x") if ctx.is_valid else None,
+            co_owner_code=body.co_owner_code,
+        ),
+        title=messages.title_for(
+            kind,
+            category=category,
+            action=getattr(body, "action", None),
+            level=getattr(body, "level", None),
+            deadline=getattr(body, "deadline", None),
+            to_unit=getattr(body, "to_unit_name", None),
+        ),
+        urgent=messages.is_urgent(
+            kind, kind=getattr(body, "kind", ""), severity=getattr(body, "severity", ""), category=category
+        ),
+        recipients=recipients(
+            kind,
+            community_code=body.community_code,
+            street_code=body.street_code,
+            co_owner_code=body.co_owner_code,
+            reporter_inbox=body.reporter_inbox,
+            level=getattr(body, "level", None),
+            action=getattr(body, "action", None),
+        ),
+    )
+
+
 class RecordCaseEvent:
-    """Feed entry, notifications per recipient and channel deliveries, in the consumer's transaction."""
+    """Feed entries, notifications per recipient and channel deliveries, in the consumer's transaction.
+
+    A batch costs a fixed number of statements whatever its size: the preferences of every
+    recipient, the feed lock, the feed rows, the notifications, the webhooks, the deliveries and
+    one wake-up of the live streams.
+    """
 
     def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
 
     async def __call__(self, conn: asyncpg.Connection, event: IncomingEvent) -> None:
-        """Record one event; a redelivered one changes nothing."""
-        body = event.body
-        if not isinstance(body, CASE_EVENTS):
-            return
-        kind = kind_of(event.type)
-        payload = body.model_dump(mode="json", exclude=PRIVATE)
-        ctx = trace.get_current_span().get_span_context()
-        await append(
-            conn, event_id=event.id, event_type=kind, case_id=body.case_id,
-            community_code=body.community_code, street_code=body.street_code, payload=payload,
-            trace_id=format(ctx.trace_id, "032x") if ctx.is_valid else None,
-            co_owner_code=body.co_owner_code,
-        )
-        category = getattr(body, "category", "") or payload.get("category", "")
-        title = messages.title_for(
-            kind, category=category, action=getattr(body, "action", None),
-            level=getattr(body, "level", None), deadline=getattr(body, "deadline", None),
-            to_unit=getattr(body, "to_unit_name", None),
-        )
-        urgent = messages.is_urgent(kind, kind=getattr(body, "kind", ""),
-                                    severity=getattr(body, "severity", ""), category=category)
-        for recipient in recipients(
-            kind, community_code=body.community_code, street_code=body.street_code,
-            co_owner_code=body.co_owner_code, reporter_inbox=body.reporter_inbox,
-            level=getattr(body, "level", None), action=getattr(body, "action", None),
-        ):
-            await self._notify(conn, event, kind, recipient.key, recipient.reason, title, urgent, payload)
+        """Record one event under the current span (a batch of one); a redelivered one changes nothing."""
+        await self.many(conn, [TracedEvent(event, trace.get_current_span())])
 
-    async def _notify(self, conn, event, kind, recipient, reason, title, urgent, payload) -> None:
-        prefs, phone = await inbox.preferences_of(conn, recipient)
-        if not (urgent or prefs.wants(kind)):
+    async def many(self, conn: asyncpg.Connection, traced: Sequence[TracedEvent]) -> None:
+        """Record a batch in its order; events that are not case events, or redelivered, change nothing."""
+        cases: dict[str, _CaseEvent] = {}
+        for item in traced:
+            if isinstance(item.event.body, CASE_EVENTS) and item.event.id not in cases:
+                with item.active():
+                    cases[item.event.id] = _read(item.event)
+        if not cases:
             return
-        notification_id = await inbox.add_notification(
-            conn, recipient=recipient, event_id=event.id, event_type=kind, title=title, reason=reason,
-            case_id=payload.get("case_id"), urgent=urgent, payload=payload,
+        prefs = await inbox.preferences_for(
+            conn, list(dict.fromkeys(r.key for case in cases.values() for r in case.recipients))
         )
-        if notification_id is None:
-            return
-        due = prefs.deliver_at(self._clock.now(), urgent=urgent)
-        for hook in await inbox.webhooks_of(conn, recipient):
-            if not hook["kinds"] or kind in hook["kinds"] or urgent:
-                await inbox.add_delivery(conn, notification_id=notification_id, channel="webhook",
-                                         target=str(hook["webhook_id"]), due=due)
-        for channel in ("sms", "app_push"):
-            if channel in prefs.channels and phone:
-                await inbox.add_delivery(conn, notification_id=notification_id, channel=channel,
-                                         target=phone, due=due)
+        await lock_in_order(conn)
+        seqs = await append(conn, [case.feed for case in cases.values()])
+        wanted = [
+            NewNotification(
+                recipient=r.key,
+                event_id=case.feed.event_id,
+                event_type=case.feed.event_type,
+                title=case.title,
+                reason=r.reason,
+                case_id=case.feed.case_id,
+                urgent=case.urgent,
+                payload=case.feed.payload,
+            )
+            for case in cases.values()
+            for r in case.recipients
+            if case.urgent or prefs[r.key][0].wants(case.feed.event_type)
+        ]
+        added = await inbox.add_notifications(conn, wanted)
+        await inbox.add_deliveries(conn, await self._deliveries(conn, wanted, added, prefs))
+        if seqs or added:
+            await wake_streams(conn, max(seqs.values(), default=None))
+
+    async def _deliveries(
+        self,
+        conn: asyncpg.Connection,
+        wanted: list[NewNotification],
+        added: dict[tuple[str, str], int],
+        prefs: dict[str, tuple[Preferences, str | None]],
+    ) -> list[NewDelivery]:
+        """Webhook, SMS and app-push sends of the notifications just added, held past quiet hours."""
+        new = [
+            (note, added[note.recipient, note.event_id])
+            for note in wanted
+            if (note.recipient, note.event_id) in added
+        ]
+        if not new:
+            return []
+        hooks = await inbox.webhooks_for(conn, list(dict.fromkeys(note.recipient for note, _ in new)))
+        now = self._clock.now()
+        sends: list[NewDelivery] = []
+        for note, notification_id in new:
+            pref, phone = prefs[note.recipient]
+            due = pref.deliver_at(now, urgent=note.urgent)
+            for hook in hooks.get(note.recipient, ()):
+                if not hook["kinds"] or note.event_type in hook["kinds"] or note.urgent:
+                    sends.append(NewDelivery(notification_id, "webhook", str(hook["webhook_id"]), due))
+            for channel in ("sms", "app_push"):
+                if channel in pref.channels and phone:
+                    sends.append(NewDelivery(notification_id, channel, phone, due))
+        return sends

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from services.notify.domain.scope import FeedScope, ScopeRefused, scope_for
 from services.notify.handlers import sse
 from shared.auth import Principal, TokenCodec
-from shared.http.errors import ProblemError
+from shared.http.errors import BIGINT_MAX, ProblemError
 from shared.http.security import principal_dependency
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
     @router.get("/feed")
     async def feed(
         principal: Annotated[Principal, Depends(staff)],
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[dict]:
         """Feed entries of the caller's jurisdiction after a sequence number."""
@@ -58,7 +58,9 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
         request: Request,
         principal: Annotated[Principal, Depends(stream_staff)],
         last_event_id: Annotated[str | None, Header()] = None,
-        since: Annotated[int | None, Query(ge=0, description="Replay from after this seq.")] = None,
+        since: Annotated[
+            int | None, Query(ge=0, le=BIGINT_MAX, description="Replay from after this seq.")
+        ] = None,
     ) -> StreamingResponse:
         """Server-Sent Events of the caller's jurisdiction; reconnect with Last-Event-ID to resume."""
         scope = _scope(principal)

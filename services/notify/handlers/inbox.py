@@ -15,7 +15,7 @@ from services.notify.domain.recipients import inboxes_of
 from services.notify.handlers import sse
 from services.notify.storage import deliveries, inbox
 from shared.auth import Principal, TokenCodec
-from shared.http.errors import ProblemError
+from shared.http.errors import BIGINT_MAX, ProblemError
 from shared.http.security import principal_dependency
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
     async def read_inbox(
         principal: Annotated[Principal, Depends(anyone)],
         unread_only: bool = False,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[Notification]:
         """The caller's inbox, oldest first after ``after`` (a worker: their own reports only)."""
@@ -111,7 +111,7 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
 
     @router.post("/inbox/{notification_id}/read", status_code=204)
     async def mark_read(
-        notification_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+        notification_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
         principal: Annotated[Principal, Depends(anyone)],
     ) -> None:
         """Mark one notification read (in a shared jurisdiction inbox, for everyone in it)."""
@@ -124,7 +124,7 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         request: Request,
         principal: Annotated[Principal, Depends(streaming)],
         last_event_id: Annotated[str | None, Header()] = None,
-        since: Annotated[int | None, Query(ge=0)] = None,
+        since: Annotated[int | None, Query(ge=0, le=BIGINT_MAX)] = None,
     ) -> StreamingResponse:
         """The caller's inbox live; reconnect with Last-Event-ID to resume without gaps or repeats."""
         f, mine = factory(), keys(principal)
@@ -166,6 +166,9 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         """Register a webhook; the secret that signs its calls is shown once."""
         if principal.role == "worker":
             raise ProblemError(403, "forbidden", "webhooks are for staff inboxes")
+        if bad := [k for k in body.kinds if k not in KINDS]:
+            raise ProblemError(422, "invalid_request", f"unknown kinds {bad}",
+                               fields=[{"field": "kinds", "problem": f"one of {', '.join(KINDS)}"}])
         webhook_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
         async with factory().runtime.pool.acquire() as conn:
             await inbox.add_webhook(conn, webhook_id=webhook_id, recipient=keys(principal)[0],

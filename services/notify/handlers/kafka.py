@@ -14,5 +14,5 @@ if TYPE_CHECKING:
 
 def register(runtime: Runtime, factory: NotifyFactory) -> None:
     """Subscribe notify to the cases and wishes streams."""
-    runtime.consume(topics.CASES, apply_one=factory.record)
+    runtime.consume(topics.CASES, apply_batch=factory.record.many)
     runtime.consume(topics.WISHES, apply_one=record_wish_event)

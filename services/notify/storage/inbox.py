@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -9,28 +11,113 @@ import asyncpg
 from services.notify.domain.preferences import Preferences
 
 
-async def add_notification(
-    conn: asyncpg.Connection, *, recipient: str, event_id: str, event_type: str, title: str,
-    reason: str, case_id: str | None, urgent: bool, payload: dict,
-) -> int | None:
-    """Insert one notification; None if this recipient already has this event (a redelivery)."""
-    return await conn.fetchval(
+@dataclass(frozen=True)
+class NewNotification:
+    """A notification to add to one inbox for one event."""
+
+    recipient: str
+    event_id: str
+    event_type: str
+    title: str
+    reason: str
+    case_id: str | None
+    urgent: bool
+    payload: dict
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """One external send to queue."""
+
+    notification_id: int
+    channel: str
+    target: str
+    due: datetime
+
+
+async def add_notifications(
+    conn: asyncpg.Connection, notes: Sequence[NewNotification]
+) -> dict[tuple[str, str], int]:
+    """Insert in the order given (ids follow it), in one statement; the new ids by (recipient, event id).
+
+    A recipient that already has the event (a redelivery) gets nothing and is not in the answer.
+    """
+    if not notes:
+        return {}
+    rows = await conn.fetch(
         """
         INSERT INTO notifications (recipient, event_id, event_type, title, reason, case_id, urgent, payload)
-        VALUES ($1, $2, $3, $4, $5, $6::uuid, $7, $8)
-        ON CONFLICT (recipient, event_id) DO NOTHING RETURNING id
+        SELECT n.recipient, n.event_id, n.event_type, n.title, n.reason, n.case_id, n.urgent, n.payload
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[],
+                    $7::boolean[], $8::jsonb[])
+            WITH ORDINALITY AS n(recipient, event_id, event_type, title, reason, case_id, urgent,
+                                 payload, ord)
+        ORDER BY n.ord
+        ON CONFLICT (recipient, event_id) DO NOTHING RETURNING id, recipient, event_id
         """,
-        recipient, event_id, event_type, title, reason, case_id, urgent, payload,
+        [n.recipient for n in notes],
+        [n.event_id for n in notes],
+        [n.event_type for n in notes],
+        [n.title for n in notes],
+        [n.reason for n in notes],
+        [n.case_id for n in notes],
+        [n.urgent for n in notes],
+        [n.payload for n in notes],
     )
+    return {(row["recipient"], row["event_id"]): row["id"] for row in rows}
+
+
+async def add_notification(
+    conn: asyncpg.Connection,
+    *,
+    recipient: str,
+    event_id: str,
+    event_type: str,
+    title: str,
+    reason: str,
+    case_id: str | None,
+    urgent: bool,
+    payload: dict,
+) -> int | None:
+    """Insert one notification; None if this recipient already has this event (a redelivery)."""
+    ids = await add_notifications(
+        conn,
+        [
+            NewNotification(
+                recipient=recipient,
+                event_id=event_id,
+                event_type=event_type,
+                title=title,
+                reason=reason,
+                case_id=case_id,
+                urgent=urgent,
+                payload=payload,
+            )
+        ],
+    )
+    return ids.get((recipient, event_id))
+
+
+async def preferences_for(
+    conn: asyncpg.Connection, recipients: Sequence[str]
+) -> dict[str, tuple[Preferences, str | None]]:
+    """Each recipient's preferences (defaults when none) and phone, in one query."""
+    rows = await conn.fetch("SELECT * FROM preferences WHERE recipient = ANY($1::text[])", list(recipients))
+    found = {
+        row["recipient"]: (
+            Preferences(
+                frozenset(row["kinds"]), frozenset(row["channels"]), row["quiet_start"], row["quiet_end"]
+            ),
+            row["phone"],
+        )
+        for row in rows
+    }
+    return {r: found.get(r, (Preferences(), None)) for r in recipients}
 
 
 async def preferences_of(conn: asyncpg.Connection, recipient: str) -> tuple[Preferences, str | None]:
     """A recipient's preferences (defaults when none) and phone."""
-    row = await conn.fetchrow("SELECT * FROM preferences WHERE recipient = $1", recipient)
-    if row is None:
-        return Preferences(), None
-    return Preferences(frozenset(row["kinds"]), frozenset(row["channels"]), row["quiet_start"],
-                       row["quiet_end"]), row["phone"]
+    return (await preferences_for(conn, [recipient]))[recipient]
 
 
 async def save_preferences(
@@ -44,31 +131,61 @@ async def save_preferences(
         ON CONFLICT (recipient) DO UPDATE SET kinds = $2, channels = $3, quiet_start = $4,
             quiet_end = $5, phone = $6, updated_at = now()
         """,
-        recipient, sorted(prefs.kinds), sorted(prefs.channels), prefs.quiet_start, prefs.quiet_end, phone,
+        recipient,
+        sorted(prefs.kinds),
+        sorted(prefs.channels),
+        prefs.quiet_start,
+        prefs.quiet_end,
+        phone,
     )
 
 
-async def add_webhook(conn: asyncpg.Connection, *, webhook_id: str, recipient: str, url: str,
-                      secret: str, kinds: list[str]) -> None:
+async def add_webhook(
+    conn: asyncpg.Connection, *, webhook_id: str, recipient: str, url: str, secret: str, kinds: list[str]
+) -> None:
     """Register a webhook for an inbox."""
     await conn.execute(
         "INSERT INTO webhooks (webhook_id, recipient, url, secret, kinds) VALUES ($1::uuid, $2, $3, $4, $5)",
-        webhook_id, recipient, url, secret, kinds,
+        webhook_id,
+        recipient,
+        url,
+        secret,
+        kinds,
     )
 
 
-async def webhooks_of(conn: asyncpg.Connection, recipient: str) -> list[asyncpg.Record]:
-    """A recipient's active webhooks."""
-    return await conn.fetch("SELECT * FROM webhooks WHERE recipient = $1 AND active", recipient)
+async def webhooks_for(
+    conn: asyncpg.Connection, recipients: Sequence[str]
+) -> dict[str, list[asyncpg.Record]]:
+    """The active webhooks of each recipient (oldest first), in one query; none: not in the answer."""
+    rows = await conn.fetch(
+        "SELECT * FROM webhooks WHERE recipient = ANY($1::text[]) AND active "
+        "ORDER BY recipient, created_at, webhook_id",
+        list(recipients),
+    )
+    out: dict[str, list[asyncpg.Record]] = {}
+    for row in rows:
+        out.setdefault(row["recipient"], []).append(row)
+    return out
 
 
-async def add_delivery(conn: asyncpg.Connection, *, notification_id: int, channel: str, target: str,
-                       due: datetime) -> None:
-    """Queue one external send."""
+async def add_deliveries(conn: asyncpg.Connection, sends: Sequence[NewDelivery]) -> None:
+    """Queue external sends in the order given, in one statement (one already queued is skipped)."""
+    if not sends:
+        return
     await conn.execute(
-        "INSERT INTO deliveries (notification_id, channel, target, next_attempt_at) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING",
-        notification_id, channel, target, due,
+        """
+        INSERT INTO deliveries (notification_id, channel, target, next_attempt_at)
+        SELECT d.notification_id, d.channel, d.target, d.due
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])
+            WITH ORDINALITY AS d(notification_id, channel, target, due, ord)
+        ORDER BY d.ord
+        ON CONFLICT DO NOTHING
+        """,
+        [d.notification_id for d in sends],
+        [d.channel for d in sends],
+        [d.target for d in sends],
+        [d.due for d in sends],
     )
 
 
@@ -78,20 +195,25 @@ class InboxReader:
     def __init__(self, *, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def after(self, recipients: list[str], after_id: int, *, unread_only: bool = False,
-                    limit: int = 200) -> list[asyncpg.Record]:
+    async def after(
+        self, recipients: list[str], after_id: int, *, unread_only: bool = False, limit: int = 200
+    ) -> list[asyncpg.Record]:
         """Notifications of the given inboxes with id > after_id, oldest first."""
         return await self._pool.fetch(
             "SELECT * FROM notifications WHERE recipient = ANY($1::text[]) AND id > $2 "
             "AND (NOT $3 OR read_at IS NULL) ORDER BY id LIMIT $4",
-            recipients, after_id, unread_only, limit,
+            recipients,
+            after_id,
+            unread_only,
+            limit,
         )
 
     async def newest(self, recipients: list[str], limit: int) -> list[asyncpg.Record]:
         """The newest notifications, newest first."""
         return await self._pool.fetch(
             "SELECT * FROM notifications WHERE recipient = ANY($1::text[]) ORDER BY id DESC LIMIT $2",
-            recipients, limit,
+            recipients,
+            limit,
         )
 
     async def head(self) -> int:
@@ -110,6 +232,8 @@ class InboxReader:
         done = await self._pool.fetchval(
             "UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 "
             "AND recipient = ANY($2::text[]) RETURNING id",
-            notification_id, recipients, at,
+            notification_id,
+            recipients,
+            at,
         )
         return done is not None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import asyncpg
 
 from services.notify.domain.scope import FeedScope
@@ -9,31 +12,50 @@ from services.notify.domain.scope import FeedScope
 CHANNEL = "notify_feed"
 
 
-async def append(
-    conn: asyncpg.Connection,
-    *,
-    event_id: str,
-    event_type: str,
-    case_id: str | None,
-    community_code: str | None,
-    street_code: str | None,
-    payload: dict,
-    trace_id: str | None,
-    co_owner_code: str | None = None,
-) -> None:
-    """Append one entry (a repeated event id is ignored) and wake the live streams on commit."""
-    await lock_in_order(conn)
-    seq = await conn.fetchval(
+@dataclass(frozen=True)
+class FeedEntry:
+    """One case event as the dashboards see it."""
+
+    event_id: str
+    event_type: str
+    case_id: str | None
+    community_code: str | None
+    street_code: str | None
+    payload: dict
+    trace_id: str | None
+    co_owner_code: str | None = None
+
+
+async def append(conn: asyncpg.Connection, entries: Sequence[FeedEntry]) -> dict[str, int]:
+    """Append entries in the order given, in one statement; the seq of each one added, by event id.
+
+    A repeated event id is ignored. The caller holds ``lock_in_order`` and calls ``wake_streams``.
+    """
+    if not entries:
+        return {}
+    rows = await conn.fetch(
         """
         INSERT INTO feed (event_id, event_type, case_id, community_code, street_code, payload,
             trace_id, co_owner_code)
-        VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8)
-        ON CONFLICT (event_id) DO NOTHING RETURNING seq
+        SELECT e.event_id, e.event_type, e.case_id, e.community_code, e.street_code, e.payload,
+            e.trace_id, e.co_owner_code
+        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[],
+                    $7::text[], $8::text[])
+            WITH ORDINALITY AS e(event_id, event_type, case_id, community_code, street_code, payload,
+                                 trace_id, co_owner_code, ord)
+        ORDER BY e.ord
+        ON CONFLICT (event_id) DO NOTHING RETURNING event_id, seq
         """,
-        event_id, event_type, case_id, community_code, street_code, payload, trace_id, co_owner_code,
+        [e.event_id for e in entries],
+        [e.event_type for e in entries],
+        [e.case_id for e in entries],
+        [e.community_code for e in entries],
+        [e.street_code for e in entries],
+        [e.payload for e in entries],
+        [e.trace_id for e in entries],
+        [e.co_owner_code for e in entries],
     )
-    if seq is not None:
-        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(seq))
+    return {row["event_id"]: row["seq"] for row in rows}
 
 
 async def lock_in_order(conn: asyncpg.Connection) -> None:
@@ -45,9 +67,9 @@ async def lock_in_order(conn: asyncpg.Connection) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHANNEL)
 
 
-async def wake_streams(conn: asyncpg.Connection) -> None:
-    """Wake live streams when the transaction commits."""
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+async def wake_streams(conn: asyncpg.Connection, seq: int | None = None) -> None:
+    """Wake live streams when the transaction commits (the payload, the newest seq, is a hint only)."""
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, "" if seq is None else str(seq))
 
 
 class FeedReader:
@@ -67,7 +89,10 @@ class FeedReader:
               AND ($3::text IS NULL OR street_code = $3)
             ORDER BY seq LIMIT $4
             """,
-            after_seq, scope.community_code, scope.street_code, limit,
+            after_seq,
+            scope.community_code,
+            scope.street_code,
+            limit,
         )
 
     async def head(self) -> int:
