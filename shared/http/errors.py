@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+# The largest id or sequence number PostgreSQL's bigint holds: the bound of every numeric parameter
+# that reaches a bigint column, so a larger one is a 422 naming the field, not a failed query.
+BIGINT_MAX = 2**63 - 1
 
 
 class ProblemError(Exception):
@@ -50,6 +59,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=exc.status,
             content={"error": exc.code, "message": exc.message, "fields": exc.fields},
+        )
+
+    @app.exception_handler(asyncpg.DataError)
+    async def _data(_request: Request, exc: asyncpg.DataError) -> JSONResponse:
+        # A value the database cannot hold (out of range, a NUL character...) that no route
+        # validation caught: the client's input is wrong, nothing was stored.
+        log.warning("request refused by the database: %s", exc)
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": "invalid_request",
+                "message": "a value is out of range or holds characters that cannot be stored "
+                "(such as NUL); nothing was saved",
+                "fields": [],
+            },
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
@@ -44,6 +45,8 @@ def _app() -> FastAPI:
     async def get_report(report_id: int) -> dict:
         if report_id == 404:
             raise ProblemError(404, "not_found", "no such report", fields=[{"field": "report_id"}])
+        if report_id == 22021:
+            raise asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence 0x00")
         if report_id == 418:
             raise HTTPException(418, "teapot", headers={"X-Why": "tea"})
         return {"id": report_id}
@@ -121,3 +124,10 @@ async def test_field_named_like_a_location_kind_is_still_named(client):
     response = await client.post("/uploads", json={"size": 3})
     assert response.status_code == 422
     assert _fields(response) == ["path"]
+
+
+async def test_a_value_the_database_refuses_is_a_422_not_a_500(client):
+    response = await client.get("/reports/22021")
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_request"
+    assert "nothing was saved" in response.json()["message"]
