@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -18,6 +20,7 @@ from services.reports.storage.photo_store import FilesystemPhotoStore
 from services.reports.storage.postgres import (
     SCHEMA,
     PostgresReportStore,
+    Routed,
     follow_case,
     mark_routed,
     reports_of_case,
@@ -28,6 +31,7 @@ from shared.events.envelope import encode
 from shared.events.reports import ReportOutcomeV1
 from shared.geo.coords import gcj02_to_wgs84
 from shared.host import Runtime
+from shared.kafka.consumer import TracedEvent
 from shared.postgres.outbox import enqueue
 
 
@@ -49,7 +53,7 @@ class ReportsFactory:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.store = PostgresReportStore(pool=self.runtime.pool)
+        self.store = PostgresReportStore(pool=self.runtime.pool, max_batch=s.intake_max_batch)
         self.photo_store = FilesystemPhotoStore(s.photo_dir)
         self.photo_limits = PhotoLimits(
             max_bytes=s.photo_max_bytes, max_pixels=s.photo_max_pixels, max_side=s.photo_max_side
@@ -72,45 +76,102 @@ class ReportsFactory:
     ) -> None:
         """Tell the points ledger how each report on the case ended (same transaction)."""
         messages = [
-            encode(ReportOutcomeV1(
-                report_id=str(r["report_id"]), reporter_id=r["reporter_id"], kind=r["kind"],
-                category=r["category"], case_id=event.case_id, outcome=outcome, at=event.at,
-            ), source=SOURCE)
+            encode(
+                ReportOutcomeV1(
+                    report_id=str(r["report_id"]),
+                    reporter_id=r["reporter_id"],
+                    kind=r["kind"],
+                    category=r["category"],
+                    case_id=event.case_id,
+                    outcome=outcome,
+                    at=event.at,
+                ),
+                source=SOURCE,
+            )
             for r in await reports_of_case(conn, event.case_id)
         ]
         await enqueue(conn, SCHEMA, messages)
 
-    async def follow_case(self, conn: asyncpg.Connection, event: EventBody) -> None:
-        """Mirror a case event onto its reports (inside the consumer's transaction)."""
+    @staticmethod
+    def routed(event: EventBody) -> Routed | None:
+        """What a case event says about its report's routing; None for events about the case."""
         if isinstance(event, CaseOpenedV1):
-            await mark_routed(
-                conn, report_id=event.report_id, case_id=event.case_id,
-                community_code=event.community_code, street_code=event.street_code,
-                co_owner_code=event.co_owner_code, resolve_by=event.resolve_by,
+            return Routed(
+                report_id=event.report_id,
+                case_id=event.case_id,
+                community_code=event.community_code,
+                street_code=event.street_code,
+                co_owner_code=event.co_owner_code,
+                resolve_by=event.resolve_by,
                 status_notes=progress.routed_note(event.community_code),
             )
-        elif isinstance(event, CaseJoinedV1):
-            await mark_routed(
-                conn, report_id=event.report_id, case_id=event.case_id,
-                community_code=event.community_code, street_code=event.street_code,
+        if isinstance(event, CaseJoinedV1):
+            return Routed(
+                report_id=event.report_id,
+                case_id=event.case_id,
+                community_code=event.community_code,
+                street_code=event.street_code,
                 co_owner_code=event.co_owner_code,
                 status_notes=progress.joined_note(event.cluster_size),
             )
-        elif isinstance(event, CaseTransitionedV1):
+        return None
+
+    async def follow_cases(self, conn: asyncpg.Connection, events: Sequence[TracedEvent]) -> None:
+        """Mirror case events onto their reports, in order (inside the consumer's transaction).
+
+        A run of consecutive openings and joins is one set-based UPDATE, written before any other
+        event of the batch is applied; the others are applied one by one, each in its own span.
+        """
+        run: list[Routed] = []
+        for traced in events:
+            event = traced.event.body
+            routed = self.routed(event)
+            if routed is not None:
+                run.append(routed)
+            elif isinstance(event, CaseTransitionedV1 | CaseEscalatedV1):
+                await mark_routed(conn, run)
+                run = []
+                with traced.active():
+                    await self._follow_case(conn, event)
+        await mark_routed(conn, run)
+
+    async def _follow_case(
+        self, conn: asyncpg.Connection, event: CaseTransitionedV1 | CaseEscalatedV1
+    ) -> None:
+        """Every report on the case learns its new status and owner; an ending pays out outcomes."""
+        if isinstance(event, CaseTransitionedV1):
             await follow_case(
-                conn, case_id=event.case_id, status=progress.report_status(event.to_status),
+                conn,
+                case_id=event.case_id,
+                status=progress.report_status(event.to_status),
                 status_notes=progress.transition_note(event.action, event.note, event.community_code),
-                community_code=event.community_code, street_code=event.street_code,
+                community_code=event.community_code,
+                street_code=event.street_code,
                 co_owner_code=event.co_owner_code,
             )
             outcome = progress.OUTCOMES.get(event.action)
             if outcome is not None:
                 await self._publish_outcomes(conn, event, outcome)
-        elif isinstance(event, CaseEscalatedV1):
+        else:
             await follow_case(
-                conn, case_id=event.case_id, co_owner_code=event.co_owner_code,
+                conn,
+                case_id=event.case_id,
+                co_owner_code=event.co_owner_code,
                 status_notes=progress.escalated_note(event.to_unit_name, event.level),
             )
+
+    def background(self) -> list[Coroutine[Any, Any, None]]:
+        """Work that lives as long as the service: here only closing the intake writer on stop."""
+        return [self._close_store_on_stop()]
+
+    async def _close_store_on_stop(self) -> None:
+        # The host cancels background work on stop, after consumers and before the pool closes:
+        # the moment to commit the reports already handed to the intake writer, then stop it.
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.store.close()
+
 
 def create(runtime: Runtime) -> ReportsFactory:
     """Build the composition root and register its Kafka handlers."""

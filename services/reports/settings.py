@@ -12,9 +12,7 @@ class ReportsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NUANXIN_REPORTS_", extra="ignore", frozen=True)
 
     max_photos: int = Field(6, ge=0, le=20, description="Most photos one report may carry.")
-    photo_dir: Path = Field(
-        Path("var/photos"), description="Directory of the content-addressed photo store."
-    )
+    photo_dir: Path = Field(Path("var/photos"), description="Directory of the content-addressed photo store.")
     photo_max_bytes: int = Field(
         8 * 1024 * 1024, ge=1024, description="Largest photo upload in bytes, before re-encoding."
     )
@@ -23,6 +21,9 @@ class ReportsSettings(BaseSettings):
     )
     photo_max_side: int = Field(
         2048, ge=64, description="Longest side in pixels a photo is kept at; larger ones are shrunk."
+    )
+    intake_max_batch: int = Field(
+        500, ge=1, description="Most reports committed in one transaction when requests arrive together."
     )
     reports_per_hour: int = Field(
         30, ge=1, description="Reports one worker may submit per hour, per intake instance."

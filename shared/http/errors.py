@@ -76,6 +76,29 @@ def install_error_handlers(app: FastAPI) -> None:
             },
         )
 
+    async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database is unreachable or restarting: nothing was saved, and trying again soon works.
+        log.warning("request failed, database unavailable: %r", exc)
+        return JSONResponse(
+            status_code=503,
+            content={
+                "error": "unavailable",
+                "message": "the service cannot reach its database right now; nothing was saved, "
+                "please try again in a few seconds",
+                "fields": [],
+            },
+            headers={"Retry-After": "5"},
+        )
+
+    for unavailable in (
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.exceptions.OperatorInterventionError,
+        asyncpg.exceptions.TooManyConnectionsError,
+        ConnectionError,
+    ):
+        app.add_exception_handler(unavailable, _unavailable)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import asyncpg
-
 from shared.events import topics
-from shared.events.envelope import IncomingEvent
 from shared.host import Runtime
 
 if TYPE_CHECKING:
@@ -15,9 +12,5 @@ if TYPE_CHECKING:
 
 
 def register(runtime: Runtime, factory: ReportsFactory) -> None:
-    """Subscribe intake to the cases stream."""
-
-    async def on_case_event(conn: asyncpg.Connection, event: IncomingEvent) -> None:
-        await factory.follow_case(conn, event.body)
-
-    runtime.consume(topics.CASES, apply_one=on_case_event)
+    """Subscribe intake to the cases stream, a batch of events at a time (set-based statements)."""
+    runtime.consume(topics.CASES, apply_batch=factory.follow_cases)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
 
 from services.reports.domain.report import Report
+from services.reports.storage.group_commit import GroupCommit
 from shared.events.envelope import OutgoingMessage
 from shared.postgres.outbox import enqueue
 
@@ -17,6 +21,63 @@ _COLUMNS = (
     "report_id, reporter_id, kind, category, severity, lon, lat, description, address, photos, "
     "reporter_hidden, status, submitted_at, case_id, community_code"
 )
+
+
+# Set-based insert of a batch of reports; photos travel as one JSON array per report (NULL: none),
+# since unnest() would flatten a text[][] into single photos.
+_INSERT_MANY = """
+    INSERT INTO reports (report_id, reporter_id, kind, category, severity, lon, lat, description,
+        address, photos, reporter_hidden, idempotency_key, status, submitted_at, updated_at, pairing_id)
+    SELECT r.report_id, r.reporter_id, r.kind, r.category, r.severity, r.lon, r.lat, r.description,
+        r.address,
+        ARRAY(SELECT p.ref FROM jsonb_array_elements_text(r.photos::jsonb) WITH ORDINALITY AS p(ref, n)
+              ORDER BY p.n),
+        r.reporter_hidden,
+        r.idempotency_key, r.status, r.submitted_at, r.submitted_at, r.pairing_id
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[],
+        $7::float8[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], $13::text[],
+        $14::timestamptz[], $15::text[])
+        AS r(report_id, reporter_id, kind, category, severity, lon, lat, description, address,
+             photos, reporter_hidden, idempotency_key, status, submitted_at, pairing_id)
+    ON CONFLICT (reporter_id, idempotency_key) DO NOTHING
+    RETURNING report_id
+"""
+
+_EXISTING = f"""
+    SELECT {_COLUMNS}, idempotency_key FROM reports
+    WHERE (reporter_id, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+"""
+
+
+@dataclass(frozen=True, eq=False)
+class _Intake:
+    """One report handed to intake, with its key and its event."""
+
+    report: Report
+    idempotency_key: str | None
+    message: OutgoingMessage
+
+
+def _columns(items: Sequence[_Intake]) -> list[list]:
+    """The arguments of ``_INSERT_MANY``: one array per column."""
+    reports = [item.report for item in items]
+    return [
+        [r.report_id for r in reports],
+        [r.reporter_id for r in reports],
+        [r.kind for r in reports],
+        [r.category for r in reports],
+        [r.severity for r in reports],
+        [r.lon for r in reports],
+        [r.lat for r in reports],
+        [r.description for r in reports],
+        [r.address for r in reports],
+        [json.dumps(list(r.photos)) if r.photos else None for r in reports],
+        [r.reporter_hidden for r in reports],
+        [item.idempotency_key for item in items],
+        [r.status for r in reports],
+        [r.submitted_at for r in reports],
+        [r.pairing_id for r in reports],
+    ]
 
 
 def _report(row: asyncpg.Record) -> Report:
@@ -50,38 +111,67 @@ class ReportRecord:
 
 
 class PostgresReportStore:
-    """Stores reports; every write that emits an event commits it to the outbox too."""
+    """Stores reports; every write that emits an event commits it to the outbox too.
 
-    def __init__(self, *, pool: asyncpg.Pool) -> None:
+    Concurrent ``add`` calls share transactions (group commit): each call is answered after the
+    transaction holding its report commits, exactly as if it had had one of its own.
+    """
+
+    def __init__(self, *, pool: asyncpg.Pool, max_batch: int = 500) -> None:
         self._pool = pool
+        self._intake: GroupCommit[_Intake, tuple[Report, bool]] = GroupCommit(
+            self._add_many, max_batch=max_batch, name="reports-intake"
+        )
+
+    @property
+    def intake(self) -> GroupCommit[_Intake, tuple[Report, bool]]:
+        """The intake writer (its ``commits`` counts transactions)."""
+        return self._intake
 
     async def add(
         self, report: Report, *, idempotency_key: str | None, message: OutgoingMessage
     ) -> tuple[Report, bool]:
         """Insert the report and its event; a repeated idempotency key returns the first report."""
+        return await self._intake.submit(_Intake(report, idempotency_key, message))
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Commit the reports already handed in, then stop (before the pool closes)."""
+        await self._intake.close(timeout)
+
+    async def _add_many(self, items: Sequence[_Intake]) -> list[tuple[Report, bool]]:
+        """One transaction: insert the new reports, find the replayed ones, outbox the new ones."""
+        # Within the batch the first of a (reporter, key) is inserted, the rest are its replays.
+        first: dict[tuple[str, str], _Intake] = {}
+        fresh = [
+            item
+            for item in items
+            if item.idempotency_key is None
+            or first.setdefault((item.report.reporter_id, item.idempotency_key), item) is item
+        ]
         async with self._pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                """
-                INSERT INTO reports (report_id, reporter_id, kind, category, severity, lon, lat,
-                    description, address, photos, reporter_hidden, idempotency_key, status,
-                    submitted_at, updated_at, pairing_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
-                ON CONFLICT (reporter_id, idempotency_key) DO NOTHING
-                RETURNING report_id
-                """,
-                report.report_id, report.reporter_id, report.kind, report.category,
-                report.severity, report.lon, report.lat, report.description, report.address,
-                list(report.photos), report.reporter_hidden, idempotency_key, report.status,
-                report.submitted_at, report.pairing_id,
-            )
-            if inserted is None:
-                row = await conn.fetchrow(
-                    f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = $1 AND idempotency_key = $2",
-                    report.reporter_id, idempotency_key,
-                )
-                return _report(row), False
-            await enqueue(conn, SCHEMA, [message])
-        return report, True
+            inserted = {str(row["report_id"]) for row in await conn.fetch(_INSERT_MANY, *_columns(fresh))}
+            created = [str(uuid.UUID(item.report.report_id)) in inserted for item in items]
+            replays = [item for item, new in zip(items, created, strict=True) if not new]
+            existing: dict[tuple[str, str | None], Report] = {}
+            if replays:
+                existing = {
+                    (row["reporter_id"], row["idempotency_key"]): _report(row)
+                    for row in await conn.fetch(
+                        _EXISTING,
+                        [item.report.reporter_id for item in replays],
+                        [item.idempotency_key for item in replays],
+                    )
+                }
+            # Resolved before COMMIT: anything unexpected rolls the whole batch back.
+            results = [
+                (item.report, True)
+                if new
+                else (existing[(item.report.reporter_id, item.idempotency_key)], False)
+                for item, new in zip(items, created, strict=True)
+            ]
+            messages = [item.message for item, new in zip(items, created, strict=True) if new]
+            await enqueue(conn, SCHEMA, messages)
+        return results
 
     async def get(self, report_id: str) -> ReportRecord | None:
         """A report with where its case stands, or None."""
@@ -104,29 +194,56 @@ class PostgresReportStore:
     async def list_by_reporter(self, reporter_id: str, *, limit: int = 100) -> list[asyncpg.Record]:
         """A worker's own reports, newest first."""
         return await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = $1 "
-            "ORDER BY submitted_at DESC LIMIT $2",
-            reporter_id, limit,
+            f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = $1 ORDER BY submitted_at DESC LIMIT $2",
+            reporter_id,
+            limit,
         )
 
 
-async def mark_routed(
-    conn: asyncpg.Connection,
-    *,
-    report_id: str,
-    case_id: str,
-    community_code: str | None,
-    street_code: str | None = None,
-    co_owner_code: str | None = None,
-    resolve_by: datetime | None = None,
-    status_notes: str | None = None,
-) -> None:
-    """Record that the report is on a case and who owns it (inside the consumer's transaction)."""
+@dataclass(frozen=True)
+class Routed:
+    """A report is on a case now, owned by these units."""
+
+    report_id: str
+    case_id: str
+    community_code: str | None
+    street_code: str | None = None
+    co_owner_code: str | None = None
+    resolve_by: datetime | None = None
+    status_notes: str | None = None
+
+
+async def mark_routed(conn: asyncpg.Connection, routed: Sequence[Routed]) -> None:
+    """Record that reports are on a case and who owns them: one statement for all of them.
+
+    The same as one UPDATE per item, in order: a later item for the same report overwrites an
+    earlier one, and a resolve deadline is kept unless a later item brings another.
+    """
+    latest: dict[str, Routed] = {}
+    for item in routed:
+        earlier = latest.pop(item.report_id, None)
+        if earlier is not None and item.resolve_by is None:
+            item = replace(item, resolve_by=earlier.resolve_by)
+        latest[item.report_id] = item
+    if not latest:
+        return
+    rows = list(latest.values())
     await conn.execute(
-        "UPDATE reports SET status = 'routed', case_id = $2::uuid, community_code = $3, "
-        "street_code = $4, co_owner_code = $5, resolve_by = coalesce($6, resolve_by), "
-        "status_notes = $7, updated_at = now() WHERE report_id = $1::uuid",
-        report_id, case_id, community_code, street_code, co_owner_code, resolve_by, status_notes,
+        "UPDATE reports AS r SET status = 'routed', case_id = u.case_id, "
+        "community_code = u.community_code, street_code = u.street_code, "
+        "co_owner_code = u.co_owner_code, resolve_by = coalesce(u.resolve_by, r.resolve_by), "
+        "status_notes = u.status_notes, updated_at = now() "
+        "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
+        "$6::timestamptz[], $7::text[]) "
+        "AS u(report_id, case_id, community_code, street_code, co_owner_code, resolve_by, status_notes) "
+        "WHERE r.report_id = u.report_id",
+        [x.report_id for x in rows],
+        [x.case_id for x in rows],
+        [x.community_code for x in rows],
+        [x.street_code for x in rows],
+        [x.co_owner_code for x in rows],
+        [x.resolve_by for x in rows],
+        [x.status_notes for x in rows],
     )
 
 
@@ -145,7 +262,12 @@ async def follow_case(
         "UPDATE reports SET status = coalesce($2, status), status_notes = $3, "
         "community_code = coalesce($4, community_code), street_code = coalesce($5, street_code), "
         "co_owner_code = $6, updated_at = now() WHERE case_id = $1::uuid",
-        case_id, status, status_notes, community_code, street_code, co_owner_code,
+        case_id,
+        status,
+        status_notes,
+        community_code,
+        street_code,
+        co_owner_code,
     )
 
 

@@ -47,6 +47,8 @@ def _app() -> FastAPI:
             raise ProblemError(404, "not_found", "no such report", fields=[{"field": "report_id"}])
         if report_id == 22021:
             raise asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence 0x00")
+        if report_id == 57:
+            raise asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
         if report_id == 418:
             raise HTTPException(418, "teapot", headers={"X-Why": "tea"})
         return {"id": report_id}
@@ -131,3 +133,10 @@ async def test_a_value_the_database_refuses_is_a_422_not_a_500(client):
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_request"
     assert "nothing was saved" in response.json()["message"]
+
+
+async def test_a_database_outage_is_a_503_with_retry_after(client):
+    response = await client.get("/reports/57")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["error"] == "unavailable"
