@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -47,6 +48,23 @@ def test_encode_writes_binary_mode_cloudevent_headers():
     assert message.event_id == "evt-1"
 
 
+def test_encode_writes_the_headers_in_the_order_the_sdk_did_with_time_in_utc_microseconds():
+    message = encode(REPORT, source="/nuanxin/reports", event_id="evt-1")
+
+    assert list(message.headers) == [
+        "ce_id", "ce_source", "ce_type", "ce_time", "content-type", "ce_subject", "ce_specversion",
+    ]
+    assert message.headers["ce_subject"] == message.key == REPORT.report_id.encode()
+    assert re.fullmatch(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", message.headers["ce_time"])
+
+
+def test_encode_refuses_an_empty_source_or_subject():
+    with pytest.raises(ValueError, match="source"):
+        encode(REPORT, source="")
+    with pytest.raises(ValueError, match="subject"):
+        encode(REPORT.model_copy(update={"report_id": ""}), source="/s")
+
+
 def test_encode_keys_by_aggregate_id_and_targets_the_events_topic():
     message = encode(REPORT, source="/nuanxin/reports")
     assert message.key == REPORT.report_id.encode()
@@ -61,6 +79,12 @@ def test_encode_keys_by_aggregate_id_and_targets_the_events_topic():
 def test_encode_value_is_the_json_body_without_envelope_fields():
     message = encode(REPORT, source="/nuanxin/reports")
     assert json.loads(message.value) == REPORT.model_dump(mode="json")
+
+
+def test_encode_value_is_pydantics_json_of_the_body():
+    assert encode(REPORT, source="/s").value == REPORT.model_dump_json().encode()
+    case = _case(community_code=None)
+    assert encode(case, source="/s").value == case.model_dump_json().encode()
 
 
 def test_encode_generates_a_new_id_per_event():
@@ -92,6 +116,32 @@ def test_decode_round_trips_body_and_attributes():
     assert (event.id, event.type, event.source) == ("evt-9", REPORT.event_type, "/nuanxin/reports")
     assert (event.topic, event.partition, event.offset) == ("t", 2, 11)
     assert event.time is not None
+
+
+def test_decode_gives_the_time_of_ce_time_as_an_aware_datetime():
+    message = encode(REPORT, source="/s")
+    sent_at = datetime.fromisoformat(message.headers["ce_time"].decode().replace("Z", "+00:00"))
+
+    time = decode(message.headers.items(), message.value).time
+
+    assert time == sent_at
+    assert time.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("ce_time", "expected"),
+    [
+        (b"2026-11-30T08:05:36Z", datetime(2026, 11, 30, 8, 5, 36, tzinfo=UTC)),
+        (b"2026-11-30T08:05:36.312288123Z", datetime(2026, 11, 30, 8, 5, 36, 312288, tzinfo=UTC)),
+        (b"2026-11-30t08:05:36.5z", datetime(2026, 11, 30, 8, 5, 36, 500000, tzinfo=UTC)),
+        (b"2026-11-30T16:05:36+08:00", datetime(2026, 11, 30, 8, 5, 36, tzinfo=UTC)),
+    ],
+    ids=["whole-second", "nanoseconds", "lower-case", "offset"],
+)
+def test_decode_reads_any_rfc3339_time(ce_time, expected):
+    message = encode(REPORT, source="/s")
+    headers = {**message.headers, "ce_time": ce_time}
+    assert decode(headers.items(), message.value).time == expected
 
 
 def test_decode_round_trips_a_case_with_null_fields():
@@ -194,6 +244,41 @@ def test_decode_refuses_an_unreadable_ce_time():
     headers = {**message.headers, "ce_time": b"yesterday"}
     with pytest.raises(PoisonMessage):
         decode(headers.items(), message.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "value", "reason"),
+    [
+        ({"ce_source": None}, None, "required attribute source"),
+        ({"ce_source": b""}, None, "required attribute source"),
+        ({"ce_id": b""}, None, "required attribute id"),
+        ({"ce_specversion": b"0.3"}, None, "ce_specversion must be 1.0"),
+        ({"ce_subject": b""}, None, "subject must not be empty"),
+        ({"ce_source": b"\xff"}, None, "'ce_source' is not UTF-8"),
+        ({"ce_time": b"yesterday"}, None, "ce_time 'yesterday' is not an RFC 3339 time"),
+        ({"ce_time": b"2026-11-30T08:05:36"}, None, "has no UTC offset"),
+        ({"ce_foo_bar": b"x"}, None, "'ce_foo_bar' names no valid extension attribute"),
+        ({"content-type": b"text/plain"}, None, "not a JSON object: content-type 'text/plain' is not JSON"),
+        ({}, b"", "empty message value"),
+        ({}, b"not json", "not a JSON object: unreadable JSON"),
+        ({}, b"[1, 2]", "not a JSON object: it is an array"),
+        ({}, b'"a string"', "not a JSON object: it is a string"),
+        ({}, b"null", "not a JSON object: it is null"),
+        ({}, b'{"lat": 200}', "nuanxin.report.submitted.v1 body invalid: .*'lat'"),
+    ],
+)
+def test_decode_says_why_it_refuses_a_record(headers, value, reason):
+    message = encode(REPORT, source="/s")
+    merged = {**message.headers, **headers}
+    record_headers = [(name, raw) for name, raw in merged.items() if raw is not None]
+    with pytest.raises(PoisonMessage, match=reason):
+        decode(record_headers, message.value if value is None else value)
+
+
+def test_decode_refuses_a_record_key_that_is_not_text():
+    message = encode(REPORT, source="/s")
+    with pytest.raises(PoisonMessage, match="record key is not UTF-8"):
+        decode(message.headers.items(), message.value, key=b"\xff")
 
 
 def _case(**changes) -> CaseOpenedV1:
