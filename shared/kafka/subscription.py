@@ -29,6 +29,8 @@ async def _tolerant_parser(records: tuple[ConsumerRecord, ...], original: Any) -
         dataclasses.replace(
             r, headers=[(k, v if _utf8(v) else v.decode("utf-8", "replace").encode()) for k, v in r.headers]
         )
+        if any(not v.isascii() and not _utf8(v) for _, v in r.headers)
+        else r
         for r in records
     )
     message = await original(safe)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
@@ -15,6 +16,7 @@ from shared.events.envelope import OutgoingMessage
 from shared.telemetry.propagation import current_trace_headers, extract_from_headers
 
 log = logging.getLogger(__name__)
+_PARTITIONER = DefaultPartitioner()
 
 
 def channel_for(schema: str) -> str:
@@ -113,8 +115,7 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            pending = [await self._send(row) for row in rows]
-            await asyncio.gather(*pending)
+            await asyncio.gather(*await self._send_all(rows))
             # By exact seq: a lower seq may still be uncommitted in another transaction.
             await conn.execute(
                 "DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
@@ -124,17 +125,39 @@ class OutboxRelay:
             self._on_published(len(rows))
         return len(rows)
 
-    async def _send(self, row: asyncpg.Record) -> asyncio.Future:
-        headers = {k: v.encode() for k, v in row["headers"].items()}
-        parent = extract_from_headers(headers)
-        topic = self._topic_prefix + row["topic"]
-        with self._tracer.start_as_current_span(
-            f"{topic} publish",
-            context=parent,
-            kind=SpanKind.PRODUCER,
-            attributes={"messaging.system": "kafka", "messaging.destination.name": topic},
-        ):
-            headers.update(current_trace_headers())
-            return await self._producer.send(
-                topic, value=row["value"], key=row["key"], headers=list(headers.items())
+    async def _send_all(self, rows: Sequence[asyncpg.Record]) -> list[asyncio.Future]:
+        """Hand the rows to the producer as one record batch per partition, in seq order.
+
+        Partitions are chosen by key exactly as ``producer.send`` would (murmur2), so each key
+        keeps its partition and its order; per-record sends would look up metadata every time.
+        """
+        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes, list]]] = {}
+        partitions: dict[str, list[int]] = {}
+        for row in rows:
+            topic = self._topic_prefix + row["topic"]
+            if topic not in partitions:
+                partitions[topic] = sorted(await self._producer.partitions_for(topic))
+            headers = {k: v.encode() for k, v in row["headers"].items()}
+            span = self._tracer.start_span(
+                f"{topic} publish",
+                context=extract_from_headers(headers),
+                kind=SpanKind.PRODUCER,
+                attributes={"messaging.system": "kafka", "messaging.destination.name": topic},
             )
+            with trace.use_span(span, end_on_exit=True):
+                headers.update(current_trace_headers())
+            partition = _PARTITIONER(row["key"], partitions[topic], partitions[topic])
+            by_partition.setdefault((topic, partition), []).append(
+                (row["key"], row["value"], list(headers.items()))
+            )
+        futures = []
+        for (topic, partition), records in by_partition.items():
+            batch = self._producer.create_batch()
+            for key, value, headers in records:
+                if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                    futures.append(await self._producer.send_batch(batch, topic, partition=partition))
+                    batch = self._producer.create_batch()
+                    if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                        raise ValueError(f"an outbox record for {topic} is larger than a batch")
+            futures.append(await self._producer.send_batch(batch, topic, partition=partition))
+        return futures

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared.events import topics
@@ -247,3 +248,40 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_stream_flows_
         await h.send(later)
         rows = await h.wait_for_effects(2)
         assert [r["event_id"] for r in rows] == [good.event_id, later.event_id]
+
+
+async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
+    # Many records, several per key: the relay sends one record batch per partition; each key must
+    # land where producer.send would put it, and in the order its events were committed.
+    keys = [str(uuid.uuid4()) for _ in range(12)]
+    messages = [encode(report(report_id=keys[i % len(keys)], description=f"n{i}"), source="/test")
+                for i in range(240)]
+    async with h_and_relay(settings) as (h, start_relay):
+        async with h.pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, SCHEMA, messages)
+        await start_relay()
+        await h.wait_for_effects(len(messages))
+        topic = settings.topic(topics.REPORTS)
+        partitions = sorted(await h.producer.partitions_for(topic))
+        reader = AIOKafkaConsumer(
+            topic, bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest",
+            group_id=f"{settings.namespace}order-reader", fetch_max_wait_ms=20,
+        )
+        await reader.start()
+        got: list = []
+        try:
+            deadline = asyncio.get_running_loop().time() + 20
+            while len(got) < len(messages) and asyncio.get_running_loop().time() < deadline:
+                for records in (await reader.getmany(timeout_ms=200)).values():
+                    got.extend(records)
+        finally:
+            await reader.stop()
+    assert len(got) == len(messages)
+    assert len({r.partition for r in got}) > 1, "the keys spread over partitions"
+    for record in got:
+        assert record.partition == DefaultPartitioner()(record.key, partitions, partitions)
+    ids = {m.event_id: i for i, m in enumerate(messages)}
+    for key in keys:
+        on_key = sorted((r for r in got if r.key == key.encode()), key=lambda r: r.offset)
+        order = [ids[dict(r.headers)["ce_id"].decode()] for r in on_key]
+        assert order == sorted(order) and len(order) == 20, key
