@@ -182,7 +182,6 @@ class ServiceHost(Generic[F]):
             database_url=s.database_url,
             producer=producer,
             schema=self.name,
-            tracer=self.tracer,
             on_published=self.metrics.events_out.labels(self.name).inc,
             topic_prefix=s.namespace,
         )

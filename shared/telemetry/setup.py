@@ -28,7 +28,13 @@ def create_tracer_provider(
             exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
         else:
             exporter = JsonLinesSpanExporter(trace_dir)
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    # A queue deep enough for a few seconds at a few thousand spans/s: the default (2,048) drops
+    # spans of a loaded service, and a report's trace would then have holes.
+    provider.add_span_processor(
+        BatchSpanProcessor(
+            exporter, schedule_delay_millis=500, max_queue_size=65_536, max_export_batch_size=2_048
+        )
+    )
     return provider
 
 

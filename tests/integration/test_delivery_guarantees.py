@@ -197,7 +197,7 @@ async def h_and_relay(settings: PlatformSettings):
         async def start_relay() -> OutboxRelay:
             relay = OutboxRelay(
                 pool=h.pool, database_url=settings.database_url, producer=h.producer,
-                schema=SCHEMA, tracer=TracerProvider().get_tracer("relay"),
+                schema=SCHEMA,
                 topic_prefix=settings.namespace,
             )
             tasks.append(asyncio.create_task(relay.run()))

@@ -89,13 +89,17 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
     worker = principal_dependency(tokens, "worker")
     anyone = principal_dependency(tokens)
 
-    @router.post("", status_code=201, response_model=ReportView)
+    @router.post(
+        "",
+        status_code=201,
+        response_model=ReportView,
+        responses={200: {"model": ReportView, "description": "Already filed with this Idempotency-Key."}},
+    )
     async def submit_report(
         body: SubmitReportRequest,
-        response: Response,
         principal: Annotated[Principal, Depends(worker)],
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-    ) -> ReportView | JSONResponse:
+    ) -> Response:
         """File a report; resend with the same Idempotency-Key and get the same report back."""
         lon, lat = factory().to_wgs84(body.location.lon, body.location.lat, body.location.crs)
         try:
@@ -116,10 +120,14 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
                 status_code=429, headers={"Retry-After": str(exc.retry_after_s)},
             )
         trace.get_current_span().set_attribute("nuanxin.report_id", report.report_id)
-        if not created:
-            response.status_code = 200
-        response.headers["Location"] = f"/reports/{report.report_id}"
-        return _view(report)
+        # Serialised here, once: a Response is sent as it is, where a returned model would be
+        # validated against response_model again (which stays, for the OpenAPI document).
+        return Response(
+            _view(report).model_dump_json(),
+            status_code=201 if created else 200,
+            media_type="application/json",
+            headers={"Location": f"/reports/{report.report_id}"},
+        )
 
     @router.get("/mine", response_model=list[ReportView])
     async def my_reports(principal: Annotated[Principal, Depends(worker)]) -> list[ReportView]:
