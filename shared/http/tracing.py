@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+_NO_PARENT = Context()  # a request without a traceparent starts a trace of its own
 
 
 class ServerSpanMiddleware:
@@ -27,13 +29,21 @@ class ServerSpanMiddleware:
         if tracer is None:
             await self._app(scope, receive, send)
             return
-        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        name = f"{scope['method']} {scope['path']}"
+        # Only a caller that sent a trace context has one to continue (the browser and phones
+        # do not): skip the propagator's parsing otherwise.
+        parent = _NO_PARENT
+        for key, _value in scope["headers"]:
+            if key == b"traceparent":
+                carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+                parent = _PROPAGATOR.extract(carrier)
+                break
+        method, path = scope["method"], scope["path"]
         with tracer.start_as_current_span(
-            name, context=_PROPAGATOR.extract(carrier), kind=SpanKind.SERVER
+            f"{method} {path}",
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": path},
         ) as span:
-            span.set_attribute("http.request.method", scope["method"])
-            span.set_attribute("url.path", scope["path"])
 
             async def _send(message: Message) -> None:
                 if message["type"] == "http.response.start":

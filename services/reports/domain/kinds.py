@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Severity = Literal["low", "medium", "high", "urgent"]
@@ -34,7 +35,11 @@ class Kind:
 
     def category(self, code: str) -> Category | None:
         """The category with that code, or None."""
-        return next((c for c in self.categories if c.code == code), None)
+        return self._by_code.get(code)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Category]:
+        return {c.code: c for c in self.categories}
 
 
 KINDS: dict[str, Kind] = {
