@@ -13,7 +13,7 @@ from opentelemetry import trace
 from nuanxin.web import install_pages
 from shared.host import ServiceHost
 from shared.http.errors import install_error_handlers
-from shared.http.tracing import ServerSpanMiddleware
+from shared.http.tracing import FASTAPI_TELEMETRY_OFF, ServerSpanMiddleware
 
 STATIC = Path(__file__).parent / "static"
 
@@ -39,6 +39,7 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
         "community, on a clock; micro-wishes; live dashboards.",
         version="0.1.0",
         lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     install_error_handlers(app)
     # Which service owns a path: the first segment of each of its routes (/reports, /open311, ...).

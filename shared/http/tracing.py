@@ -13,6 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _PROPAGATOR = TraceContextTextMapPropagator()
 _NO_PARENT = Context()  # a request without a traceparent starts a trace of its own
 
+# FastAPI's own telemetry, off: ServerSpanMiddleware makes the server span, and the native layer
+# would otherwise look the global providers up (reading the environment) on every request.
+FASTAPI_TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
+
 
 class ServerSpanMiddleware:
     """One SERVER span per request, by the tracer of the service owning the path (None: no span)."""
