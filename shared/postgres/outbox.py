@@ -99,13 +99,13 @@ class OutboxRelay:
     async def publish_once(self) -> int:
         """Publish one batch; rows are deleted only after the broker acknowledged them."""
         async with self._pool.acquire() as conn, conn.transaction():
-            # One relay per schema at a time keeps each key's events in commit order.
-            if not await conn.fetchval(
-                "SELECT pg_try_advisory_xact_lock(hashtext($1))", channel_for(self._schema)
-            ):
-                return 0
+            # One relay per schema at a time keeps each key's events in commit order: no rows
+            # unless this transaction got the lock (taken once, in the same round trip).
             rows = await conn.fetch(
-                "SELECT seq, topic, key, headers, value FROM outbox ORDER BY seq LIMIT $1",
+                "WITH relay AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(hashtext($1)) AS mine) "
+                "SELECT seq, topic, key, headers, value FROM outbox, relay WHERE relay.mine "
+                "ORDER BY seq LIMIT $2",
+                channel_for(self._schema),
                 self._batch_size,
             )
             if not rows:

@@ -12,6 +12,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    # Released connections are only rolled back (asyncpg always does that), not reset with
+    # UNLISTEN *, RESET ALL, CLOSE ALL and pg_advisory_unlock_all(): no code changes session state
+    # on a pooled connection (advisory locks are transaction-scoped; LISTEN uses connections of
+    # its own), and the reset was one more round trip for every statement run on the pool.
+    return None
+
+
 async def create_pool(database_url: str, *, schema: str, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose connections see the service's schema first."""
     return await asyncpg.create_pool(
@@ -20,4 +28,5 @@ async def create_pool(database_url: str, *, schema: str, max_size: int = 10) -> 
         max_size=max_size,
         server_settings={"search_path": schema, "application_name": f"nuanxin-{schema}"},
         init=_init_connection,
+        reset=_keep_session,
     )

@@ -285,3 +285,29 @@ async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
         on_key = sorted((r for r in got if r.key == key.encode()), key=lambda r: r.offset)
         order = [ids[dict(r.headers)["ce_id"].decode()] for r in on_key]
         assert order == sorted(order) and len(order) == 20, key
+
+
+async def test_only_one_relay_per_schema_publishes_at_a_time(settings):
+    async with harness(settings) as h:
+        relay = OutboxRelay(
+            pool=h.pool, database_url=settings.database_url, producer=h.producer, schema=SCHEMA,
+            topic_prefix=settings.namespace,
+        )
+        message = encode(report(), source="/test")
+        async with h.pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, SCHEMA, [message])
+        other = await asyncpg.connect(settings.database_url)
+        try:
+            # Another relay holds the schema's lock mid-publish: this one must not publish.
+            async with other.transaction():
+                assert await other.fetchval(
+                    "SELECT pg_try_advisory_xact_lock(hashtext($1))", f"{SCHEMA}_outbox"
+                )
+                assert await relay.publish_once() == 0
+                assert await h.pool.fetchval("SELECT count(*) FROM outbox") == 1
+        finally:
+            await other.close()
+        assert await relay.publish_once() == 1
+        assert await h.pool.fetchval("SELECT count(*) FROM outbox") == 0
+        rows = await h.wait_for_effects(1)
+        assert [r["event_id"] for r in rows] == [message.event_id]

@@ -13,7 +13,7 @@ import asyncpg
 from services.reports.domain.report import Report
 from services.reports.storage.group_commit import GroupCommit
 from shared.events.envelope import OutgoingMessage
-from shared.postgres.outbox import enqueue
+from shared.postgres.outbox import channel_for
 
 SCHEMA = "reports"
 
@@ -41,6 +41,23 @@ _INSERT_MANY = """
              photos, reporter_hidden, idempotency_key, status, submitted_at, pairing_id)
     ON CONFLICT (reporter_id, idempotency_key) DO NOTHING
     RETURNING report_id
+"""
+
+# The batch insert, then the outbox rows of the reports it inserted, in the batch's order, then
+# pg_notify once if any was queued (delivered at commit, like enqueue's).
+_INSERT_MANY_WITH_EVENTS = f"""
+    WITH new AS ({_INSERT_MANY}),
+    queued AS (
+        INSERT INTO outbox (topic, key, headers, value)
+        SELECT m.topic, m.key, m.headers::jsonb, m.value
+        FROM unnest($16::uuid[], $17::text[], $18::bytea[], $19::text[], $20::bytea[])
+            WITH ORDINALITY AS m(report_id, topic, key, headers, value, n)
+        WHERE m.report_id IN (SELECT report_id FROM new)
+        ORDER BY m.n
+        RETURNING seq
+    ),
+    woken AS (SELECT pg_notify($21, '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued)
+    SELECT (SELECT array_agg(report_id) FROM new) AS inserted, (SELECT count(*) FROM woken) AS woken
 """
 
 _EXISTING = f"""
@@ -148,30 +165,40 @@ class PostgresReportStore:
             if item.idempotency_key is None
             or first.setdefault((item.report.reporter_id, item.idempotency_key), item) is item
         ]
-        async with self._pool.acquire() as conn, conn.transaction():
-            inserted = {str(row["report_id"]) for row in await conn.fetch(_INSERT_MANY, *_columns(fresh))}
-            created = [str(uuid.UUID(item.report.report_id)) in inserted for item in items]
-            replays = [item for item, new in zip(items, created, strict=True) if not new]
-            existing: dict[tuple[str, str | None], Report] = {}
-            if replays:
-                existing = {
-                    (row["reporter_id"], row["idempotency_key"]): _report(row)
-                    for row in await conn.fetch(
-                        _EXISTING,
-                        [item.report.reporter_id for item in replays],
-                        [item.idempotency_key for item in replays],
-                    )
-                }
-            # Resolved before COMMIT: anything unexpected rolls the whole batch back.
-            results = [
-                (item.report, True)
-                if new
-                else (existing[(item.report.reporter_id, item.idempotency_key)], False)
-                for item, new in zip(items, created, strict=True)
-            ]
-            messages = [item.message for item, new in zip(items, created, strict=True) if new]
-            await enqueue(conn, SCHEMA, messages)
-        return results
+        # One statement, so one round trip and its own transaction: the reports, the outbox rows
+        # of those inserted (a replay has none) and the relay's wake-up commit together.
+        messages = [item.message for item in fresh]
+        row = await self._pool.fetchrow(
+            _INSERT_MANY_WITH_EVENTS,
+            *_columns(fresh),
+            [item.report.report_id for item in fresh],
+            [m.topic for m in messages],
+            [m.key for m in messages],
+            [json.dumps({k: v.decode() for k, v in m.headers.items()}) for m in messages],
+            [m.value for m in messages],
+            channel_for(SCHEMA),
+        )
+        inserted = {str(r) for r in row["inserted"] or ()}
+        created = [str(uuid.UUID(item.report.report_id)) in inserted for item in items]
+        replays = [item for item, new in zip(items, created, strict=True) if not new]
+        existing: dict[tuple[str, str | None], Report] = {}
+        if replays:
+            # Committed already: by an earlier request, or by this very statement for a key
+            # repeated within the batch (ON CONFLICT waits for a concurrent insert to commit).
+            existing = {
+                (r["reporter_id"], r["idempotency_key"]): _report(r)
+                for r in await self._pool.fetch(
+                    _EXISTING,
+                    [item.report.reporter_id for item in replays],
+                    [item.idempotency_key for item in replays],
+                )
+            }
+        return [
+            (item.report, True)
+            if new
+            else (existing[(item.report.reporter_id, item.idempotency_key)], False)
+            for item, new in zip(items, created, strict=True)
+        ]
 
     async def get(self, report_id: str) -> ReportRecord | None:
         """A report with where its case stands, or None."""
