@@ -90,6 +90,8 @@ class Infra:
         return with_database(self.server_url, name)
 
     async def drop_databases(self) -> None:
+        if not self.created_dbs:  # e.g. only the geometry stage ran: no server was started
+            return
         conn = await asyncpg.connect(with_database(self.server_url, "postgres"))
         try:
             for name in self.created_dbs:

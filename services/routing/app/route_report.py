@@ -56,14 +56,16 @@ class Locator:
             return []
         lons = np.fromiter((p[0] for p in points), float, len(points))
         lats = np.fromiter((p[1] for p in points), float, len(points))
-        owners = []
-        for (lon, lat), code in zip(points, self._index.locate_many(lons, lats), strict=True):
-            co_owner = None
-            if code is not None and self._co_owner_m > 0:
-                near = [c for c in self._index.boundary_neighbours(lon, lat, self._co_owner_m) if c != code]
-                co_owner = near[0] if near else None
-            owners.append(Owner(code, self._street_of.get(code) if code else None, co_owner))
-        return owners
+        codes = self._index.locate_many(lons, lats)
+        near: list[str | None] = (
+            self._index.nearest_neighbours(lons, lats, self._co_owner_m)
+            if self._co_owner_m > 0
+            else [None] * len(points)
+        )
+        return [
+            Owner(code, self._street_of.get(code) if code else None, co_owner if code else None)
+            for code, co_owner in zip(codes, near, strict=True)
+        ]
 
 
 def opened_event(case: Case, district_code: str) -> CaseOpenedV1:

@@ -93,3 +93,26 @@ class JurisdictionIndex:
             if d <= within_m and self._codes[i] != owner
         ]
         return [code for _, code in sorted(found)]
+
+    def nearest_neighbours(self, lons: np.ndarray, lats: np.ndarray, within_m: float) -> list[str | None]:
+        """Per point, ``boundary_neighbours(...)[0]`` or None, for many points at once.
+
+        One bulk box query finds the few points whose box reaches a polygon other than their
+        owner's (points near a boundary); only those get the exact per-point distance check.
+        """
+        if within_m < 0:
+            raise ValueError("within_m must be >= 0")
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        owners = self.locate_indices(lons, lats)
+        phi = np.radians(lats)
+        # metres_per_degree, vectorised; the box is only a pre-filter, so a slightly larger one
+        # (1 %) keeps every point the exact check would find.
+        m_lat = 111_132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi)
+        m_lon = 111_412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi) + 0.118 * np.cos(5 * phi)
+        dlon, dlat = 1.01 * within_m / m_lon, 1.01 * within_m / m_lat
+        point, geom = self._tree.query(shapely.box(lons - dlon, lats - dlat, lons + dlon, lats + dlat))
+        out: list[str | None] = [None] * len(lons)
+        for i in np.unique(point[geom != owners[point]]).tolist():
+            found = self.boundary_neighbours(float(lons[i]), float(lats[i]), within_m)
+            out[i] = found[0] if found else None
+        return out

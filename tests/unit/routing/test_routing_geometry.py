@@ -86,3 +86,21 @@ def test_boundary_neighbours_on_real_data_are_adjacent(index, communities):
     assert code not in near
     for other in near:
         assert geoms[other].distance(point) < 1e-4
+
+
+def test_nearest_neighbours_of_many_points_equal_the_one_point_search(index, communities):
+    # Points on and near every community's border (where co-owners exist) plus random ones.
+    rng = np.random.default_rng(7)
+    border = np.concatenate([shapely.get_coordinates(c.geometry.exterior)[::7] for c in communities])
+    jitter = rng.normal(scale=0.0002, size=border.shape)  # about 20 m
+    lo, hi = border.min(axis=0), border.max(axis=0)
+    spread = rng.uniform(lo, hi, size=(2_000, 2))
+    points = np.concatenate([border, border + jitter, spread])
+    for within_m in (30.0, 150.0):
+        got = index.nearest_neighbours(points[:, 0], points[:, 1], within_m)
+        want = [
+            (index.boundary_neighbours(x, y, within_m) or [None])[0] for x, y in points.tolist()
+        ]
+        assert got == want
+        assert sum(g is not None for g in got) > 100, "the sample reaches many boundaries"
+        assert sum(g is None for g in got) > 100
