@@ -125,7 +125,8 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "## Intake beside its limit",
         "",
         "POST /reports on the reports service alone (routing and notify stopped; JWT check, validation, "
-        "one transaction with the report row and the outbox row, relay to Kafka), then a bare FastAPI "
+        "the report row and its outbox row committed with the reports that arrived with it (group "
+        "commit), relay to Kafka), then a bare FastAPI "
         "endpoint on the same uvicorn parsing the same pydantic model and answering 201.",
         "",
         "Server CPU ms per answered request is the server process's CPU time over the stage divided by "
