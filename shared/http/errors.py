@@ -39,6 +39,21 @@ def _field_name(loc: tuple) -> str:
 _LOCATIONS = ("body", "query", "path", "header", "form", "cookie")
 
 
+def problem_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The project's error body: ``{"error", "message", "fields"}``."""
+    return JSONResponse(
+        status_code=status,
+        content={"error": code, "message": message, "fields": fields or []},
+        headers=headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Turn validation and refusals into the project's error body."""
 
@@ -49,44 +64,32 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         summary = "; ".join(f"{f['field']}: {f['problem']}" for f in fields)
-        return JSONResponse(
-            status_code=422,
-            content={"error": "invalid_request", "message": summary, "fields": fields},
-        )
+        return problem_response(422, "invalid_request", summary, fields)
 
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
-        return JSONResponse(
-            status_code=exc.status,
-            content={"error": exc.code, "message": exc.message, "fields": exc.fields},
-        )
+        return problem_response(exc.status, exc.code, exc.message, exc.fields)
 
     @app.exception_handler(asyncpg.DataError)
     async def _data(_request: Request, exc: asyncpg.DataError) -> JSONResponse:
         # A value the database cannot hold (out of range, a NUL character...) that no route
         # validation caught: the client's input is wrong, nothing was stored.
         log.warning("request refused by the database: %s", exc)
-        return JSONResponse(
-            status_code=422,
-            content={
-                "error": "invalid_request",
-                "message": "a value is out of range or holds characters that cannot be stored "
-                "(such as NUL); nothing was saved",
-                "fields": [],
-            },
+        return problem_response(
+            422,
+            "invalid_request",
+            "a value is out of range or holds characters that cannot be stored (such as NUL); "
+            "nothing was saved",
         )
 
     async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
         # The database is unreachable or restarting: nothing was saved, and trying again soon works.
         log.warning("request failed, database unavailable: %r", exc)
-        return JSONResponse(
-            status_code=503,
-            content={
-                "error": "unavailable",
-                "message": "the service cannot reach its database right now; nothing was saved, "
-                "please try again in a few seconds",
-                "fields": [],
-            },
+        return problem_response(
+            503,
+            "unavailable",
+            "the service cannot reach its database right now; nothing was saved, please try again "
+            "in a few seconds",
             headers={"Retry-After": "5"},
         )
 
@@ -101,8 +104,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            status_code=exc.status_code,
-            content={"error": "http_error", "message": str(exc.detail), "fields": []},
-            headers=getattr(exc, "headers", None),
-        )
+        headers = getattr(exc, "headers", None)
+        return problem_response(exc.status_code, "http_error", str(exc.detail), headers=headers)

@@ -54,3 +54,18 @@ async def test_a_report_with_a_nul_character_is_refused_and_not_stored(settings)
     assert fine.status_code == 201, fine.text
     assert [r["description"] for r in stored] == ["pothole here"]
     assert outbox <= 1, "no event for the refused report"
+
+
+async def test_a_worker_over_the_hourly_limit_is_told_when_to_try_again(settings):
+    overrides = {"reports": {"reports_per_hour": 2}}
+    async with run_system(settings, ["reports"], overrides=overrides) as system:
+        async with system.client(system.token("w-1", "worker")) as worker:
+            body = {"kind": "hazard", "category": "road_damage", "location": {"lat": 29.72, "lon": 106.63}}
+            answers = [await worker.post("/reports", json=body) for _ in range(3)]
+        stored = await system.host("reports").runtime.pool.fetchval("SELECT count(*) FROM reports.reports")
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    refused = answers[2]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.json()["error"] == "too_many_requests"
+    assert refused.json()["message"]
+    assert stored == 2

@@ -5,14 +5,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Response
-from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reports.domain.ratelimit import RateLimited
 from services.reports.domain.report import Report, ReportRejected
 from shared.auth import Principal, TokenCodec
-from shared.http.errors import ProblemError
+from shared.http.errors import ProblemError, problem_response
 from shared.http.security import principal_dependency
 
 if TYPE_CHECKING:
@@ -115,9 +114,8 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
             ) from exc
         except RateLimited as exc:
             # Returned, not raised: ProblemError carries no headers and Retry-After matters here.
-            return JSONResponse(
-                {"error": "too_many_requests", "message": str(exc), "fields": []},
-                status_code=429, headers={"Retry-After": str(exc.retry_after_s)},
+            return problem_response(
+                429, "too_many_requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
             )
         trace.get_current_span().set_attribute("nuanxin.report_id", report.report_id)
         # Serialised here, once: a Response is sent as it is, where a returned model would be
