@@ -32,9 +32,11 @@ from shared.kafka.subscription import subscribe
 from shared.postgres import migrate
 from shared.postgres.outbox import OutboxRelay
 from shared.postgres.pool import create_pool
+from shared.postgres.retention import prune_inbox
 from shared.settings import PlatformSettings
 from shared.telemetry.metrics import ServiceMetrics
 from shared.telemetry.setup import create_tracer_provider
+from shared.ticker import run_ticks
 
 log = logging.getLogger(__name__)
 F = TypeVar("F")
@@ -187,6 +189,10 @@ class ServiceHost(Generic[F]):
         )
         self._spawn(self.relay.run(), "outbox-relay")
         self._spawn(self._observe(), "observe")
+        self._spawn(
+            run_ticks(self._prune_inbox, name="inbox-retention", interval_s=3600, full_batch=10_000),
+            "inbox-retention",
+        )
         for i, job in enumerate(self.spec.background(self._factory)):
             self._spawn(job, f"background-{i}")
         log.info("service started", extra={"service": self.name})
@@ -232,6 +238,12 @@ class ServiceHost(Generic[F]):
             "relayed": self.relay.published if self.relay else 0,
             "dead_letters": rt.dead_letters.sent if rt else 0,
         }
+
+    async def _prune_inbox(self) -> int:
+        rt = self.runtime
+        if rt is None:
+            return 0
+        return await prune_inbox(rt.pool, older_than_days=rt.settings.inbox_retention_days)
 
     async def _observe(self) -> None:
         # Lag and backlog need I/O, so they are refreshed here rather than on scrape.

@@ -49,6 +49,12 @@ class PlatformSettings(BaseSettings):
     consumer_max_attempts: int = Field(
         3, ge=1, description="Attempts per message before it goes to the dead-letter topic."
     )
+    inbox_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days an applied event id is remembered; a redelivery within them has no effect. "
+        "Keep it above the topics' retention.",
+    )
     db_pool_size: int = Field(10, ge=1, description="Largest asyncpg pool per service.")
     jwt_secret: SecretStr = Field(
         SecretStr(DEV_JWT_SECRET), description="HMAC secret for access tokens (HS256)."

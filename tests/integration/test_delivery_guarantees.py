@@ -31,6 +31,7 @@ from shared.kafka.subscription import subscribe
 from shared.postgres.ddl import PLATFORM_TABLES
 from shared.postgres.outbox import OutboxRelay, enqueue
 from shared.postgres.pool import create_pool
+from shared.postgres.retention import prune_inbox
 from shared.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
@@ -311,3 +312,27 @@ async def test_only_one_relay_per_schema_publishes_at_a_time(settings):
         assert await h.pool.fetchval("SELECT count(*) FROM outbox") == 0
         rows = await h.wait_for_effects(1)
         assert [r["event_id"] for r in rows] == [message.event_id]
+
+
+async def test_the_inbox_forgets_event_ids_after_the_retention_and_only_then(settings):
+    async with harness(settings) as h:
+        await h.pool.execute(
+            "INSERT INTO inbox (consumer, event_id, processed_at) "
+            "SELECT 'probe', 'old-' || n, now() - interval '31 days' FROM generate_series(1, 25) n"
+        )
+        await h.pool.execute(
+            "INSERT INTO inbox (consumer, event_id, processed_at) "
+            "SELECT 'probe', 'recent-' || n, now() - interval '29 days' FROM generate_series(1, 5) n"
+        )
+        # In small batches: 10, 10, 5, then nothing is left that is old enough.
+        assert [await prune_inbox(h.pool, older_than_days=30, limit=10) for _ in range(4)] == [10, 10, 5, 0]
+        left = {r["event_id"] for r in await h.pool.fetch("SELECT event_id FROM inbox")}
+        assert left == {f"recent-{n}" for n in range(1, 6)}
+        # A remembered id is still a duplicate: redelivered, it has no second effect.
+        message = encode(report(), source="/test")
+        await h.send(message)
+        await h.wait_for_effects(1)
+        await h.send(message)
+        await asyncio.sleep(2.0)
+        assert await prune_inbox(h.pool, older_than_days=30) == 0
+        assert len(await h.effects()) == 1
