@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -102,6 +102,9 @@ class ServiceSpec(Generic[F]):
     create: Callable[[Runtime], F]
     router: Callable[[Callable[[], F], TokenCodec], APIRouter]
     background: Callable[[F], Sequence[Coroutine[Any, Any, None]]] = lambda _f: ()
+    # Awaited on stop once consuming has stopped and before background work is cancelled and the
+    # pool closes: the moment to finish writes already accepted (intake's group commit).
+    close: Callable[[F], Awaitable[None]] | None = None
 
 
 class ServiceHost(Generic[F]):
@@ -212,6 +215,11 @@ class ServiceHost(Generic[F]):
         if rt is not None:
             with contextlib.suppress(Exception):
                 await rt.broker.stop()
+        if self._factory is not None and self.spec.close is not None:
+            try:
+                await self.spec.close(self._factory)
+            except Exception:
+                log.exception("%s: closing failed", self.name)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

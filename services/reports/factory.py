@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 
@@ -160,17 +158,9 @@ class ReportsFactory:
                 status_notes=progress.escalated_note(event.to_unit_name, event.level),
             )
 
-    def background(self) -> list[Coroutine[Any, Any, None]]:
-        """Work that lives as long as the service: here only closing the intake writer on stop."""
-        return [self._close_store_on_stop()]
-
-    async def _close_store_on_stop(self) -> None:
-        # The host cancels background work on stop, after consumers and before the pool closes:
-        # the moment to commit the reports already handed to the intake writer, then stop it.
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.store.close()
+    async def close(self) -> None:
+        """On stop: commit the reports already handed to the intake writer, then refuse more."""
+        await self.store.close()
 
 
 def create(runtime: Runtime) -> ReportsFactory:

@@ -11,5 +11,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "storage" / "migrations",
     create=factory.create,
     router=create_routes,
-    background=lambda f: f.background(),
+    close=lambda f: f.close(),
 )

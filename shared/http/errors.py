@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.postgres.pool import POSTGRES_UNAVAILABLE
+
 log = logging.getLogger(__name__)
 
 # The largest id or sequence number PostgreSQL's bigint holds: the bound of every numeric parameter
@@ -93,13 +95,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
-    for unavailable in (
-        asyncpg.PostgresConnectionError,
-        asyncpg.InterfaceError,
-        asyncpg.exceptions.OperatorInterventionError,
-        asyncpg.exceptions.TooManyConnectionsError,
-        ConnectionError,
-    ):
+    for unavailable in (*POSTGRES_UNAVAILABLE, ConnectionError):
         app.add_exception_handler(unavailable, _unavailable)
 
     @app.exception_handler(StarletteHTTPException)

@@ -16,6 +16,7 @@ from opentelemetry.trace import SpanKind
 
 from shared.events.envelope import IncomingEvent, PoisonMessage, decode
 from shared.kafka.dead_letters import DeadLetterPublisher
+from shared.postgres.pool import POSTGRES_UNAVAILABLE
 from shared.telemetry.metrics import ServiceMetrics
 from shared.telemetry.propagation import extract_from_headers
 
@@ -44,14 +45,7 @@ class TracedEvent:
 ApplyBatch = Callable[[asyncpg.Connection, Sequence[TracedEvent]], Awaitable[None]]
 
 # Failures of the infrastructure, not of the message: wait and redeliver, never dead-letter.
-TRANSIENT: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    KafkaError,
-)
+TRANSIENT: tuple[type[BaseException], ...] = (OSError, *POSTGRES_UNAVAILABLE, KafkaError)
 
 
 class InfrastructureUnavailable(Exception):

@@ -6,6 +6,15 @@ import json
 
 import asyncpg
 
+# PostgreSQL unreachable, restarting or full, not a statement's fault: wait and try again, and
+# never blame the input (used by consumers, intake's writer and the HTTP error handlers).
+POSTGRES_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb in and out as Python objects, so storage code never hand-serialises.

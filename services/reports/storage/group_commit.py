@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-import asyncpg
+from shared.postgres.pool import POSTGRES_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +18,7 @@ R = TypeVar("R")
 
 # Failures of the database or the network, not of an item: every waiting caller gets the error,
 # and nothing is retried item by item (it would fail the same way, one round trip at a time).
-INFRASTRUCTURE: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-)
+INFRASTRUCTURE: tuple[type[BaseException], ...] = (OSError, *POSTGRES_UNAVAILABLE)
 
 
 class StoreClosed(ConnectionError):

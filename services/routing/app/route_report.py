@@ -56,9 +56,10 @@ class Locator:
             return []
         lons = np.fromiter((p[0] for p in points), float, len(points))
         lats = np.fromiter((p[1] for p in points), float, len(points))
-        codes = self._index.locate_many(lons, lats)
+        owners = self._index.locate_indices(lons, lats)
+        codes = self._index.codes_of(owners)
         near: list[str | None] = (
-            self._index.nearest_neighbours(lons, lats, self._co_owner_m)
+            self._index.nearest_neighbours(lons, lats, self._co_owner_m, owners)
             if self._co_owner_m > 0
             else [None] * len(points)
         )

@@ -64,7 +64,11 @@ class JurisdictionIndex:
 
     def locate_many(self, lons: np.ndarray, lats: np.ndarray) -> list[str | None]:
         """Owning community code per (lon, lat) point, None outside every polygon."""
-        return self._lookup[self.locate_indices(lons, lats)].tolist()
+        return self.codes_of(self.locate_indices(lons, lats))
+
+    def codes_of(self, indices: np.ndarray) -> list[str | None]:
+        """Codes of indices from ``locate_indices`` (None for "outside every polygon")."""
+        return self._lookup[indices].tolist()
 
     def locate(self, lon: float, lat: float) -> str | None:
         """Owning community code of one point, None outside every polygon."""
@@ -94,8 +98,12 @@ class JurisdictionIndex:
         ]
         return [code for _, code in sorted(found)]
 
-    def nearest_neighbours(self, lons: np.ndarray, lats: np.ndarray, within_m: float) -> list[str | None]:
+    def nearest_neighbours(
+        self, lons: np.ndarray, lats: np.ndarray, within_m: float, owners: np.ndarray | None = None
+    ) -> list[str | None]:
         """Per point, ``boundary_neighbours(...)[0]`` or None, for many points at once.
+
+        ``owners``: the points' ``locate_indices``, when the caller has them already.
 
         One bulk box query finds the few points whose box reaches a polygon other than their
         owner's (points near a boundary); only those get the exact per-point distance check.
@@ -103,7 +111,8 @@ class JurisdictionIndex:
         if within_m < 0:
             raise ValueError("within_m must be >= 0")
         lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-        owners = self.locate_indices(lons, lats)
+        if owners is None:
+            owners = self.locate_indices(lons, lats)
         phi = np.radians(lats)
         # metres_per_degree, vectorised; the box is only a pre-filter, so a slightly larger one
         # (1 %) keeps every point the exact check would find.
