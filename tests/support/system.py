@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CollectorRegistry
 
@@ -28,6 +29,7 @@ class RunningSystem:
     base_url: str
     hosts: list[ServiceHost]
     tokens: TokenCodec
+    app: FastAPI
 
     def host(self, name: str) -> ServiceHost:
         """The host of one service."""
@@ -67,8 +69,9 @@ async def run_system(
         for t in targets
     ]
     port = free_port()
+    app = create_app(hosts)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(hosts), host="127.0.0.1", port=port, log_config=None,
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                        lifespan="on", access_log=False, timeout_graceful_shutdown=2)
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -80,7 +83,7 @@ async def run_system(
         await asyncio.sleep(0.05)
     tokens = hosts[0].tokens
     try:
-        yield RunningSystem(f"http://127.0.0.1:{port}", hosts, tokens)
+        yield RunningSystem(f"http://127.0.0.1:{port}", hosts, tokens, app)
     finally:
         server.should_exit = True
         await task
