@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -88,6 +89,17 @@ class Infra:
             await conn.close()
         self.created_dbs.append(name)
         return with_database(self.server_url, name)
+
+    async def drop_database(self, name: str) -> None:
+        """Drop one bench database now and checkpoint, so its pages are not written during later stages."""
+        conn = await asyncpg.connect(with_database(self.server_url, "postgres"))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+                await conn.execute("CHECKPOINT")
+        finally:
+            await conn.close()
+        self.created_dbs.remove(name)
 
     async def drop_databases(self) -> None:
         if not self.created_dbs:  # e.g. only the geometry stage ran: no server was started

@@ -88,7 +88,9 @@ class Runtime:
             metrics=self.metrics,
             max_attempts=self.settings.consumer_max_attempts,
         )
-        subscribe(self.broker, topic=topic, consumer=consumer, settings=self.settings)
+        if any(t == topic for t, _ in self.consumers):
+            raise ValueError(f"{self.name} consumes {topic} twice")
+        # Subscribed together when the host starts: one Kafka consumer for all the topics.
         self.consumers.append((topic, consumer))
         return consumer
 
@@ -181,6 +183,8 @@ class ServiceHost(Generic[F]):
             overrides=self.overrides,
         )
         self._factory = self.spec.create(self.runtime)
+        if self.runtime.consumers:
+            subscribe(broker, dict(self.runtime.consumers), settings=s)
         await broker.start()
         self.relay = OutboxRelay(
             pool=pool,

@@ -40,9 +40,13 @@ class StandaloneStages:
 
         o = self.opts
         log(f"SLA clock: {o.sla_deadlines:,} open deadlines, {o.sla_due} due")
-        url = await self.infra.create_database(f"bench_sla_{self.stamp.lower()}")
+        name = f"bench_sla_{self.stamp.lower()}"
+        url = await self.infra.create_database(name)
         r = await bench_sla(url, deadlines=o.sla_deadlines, due=o.sla_due, spread_s=o.sla_spread_s)
         self.result["stages"]["sla"] = r
+        if not o.keep_db:
+            # Its 2 M rows would otherwise be vacuumed and checkpointed during the pipeline stages.
+            await self.infra.drop_database(name)
         lat = r["escalation_latency_ms"]
         log(
             f"  due->event p50 {fmt_ms(lat['p50'])}, max {fmt_ms(lat['max'])}; idle tick "

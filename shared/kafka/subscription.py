@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from aiokafka.structs import ConsumerRecord
@@ -44,12 +45,25 @@ async def _keep_raw(message: Any) -> Any:
 
 
 def subscribe(
-    broker: KafkaBroker, *, topic: str, consumer: EventConsumer, settings: PlatformSettings
+    broker: KafkaBroker, consumers: Mapping[str, EventConsumer], *, settings: PlatformSettings
 ) -> None:
-    """Register a batch subscriber for ``topic`` in ``consumer.name``'s consumer group."""
+    """One batch subscriber for all of a service's topics, in its consumer group.
+
+    One Kafka consumer per service rather than one per topic: a consumer long-polls every
+    ``fetch_max_wait_ms`` whether or not its topics carry anything, and on a broker that does not
+    wake long polls (the embedded one) each idle consumer cost ~0.1 of a core between itself and
+    the broker. A batch may hold records of several topics; each topic's records go to its
+    EventConsumer in order. If one of them raises, the whole batch is redelivered and the records
+    already applied are duplicates (the inbox makes them no-ops).
+    """
+    names = {c.name for c in consumers.values()}
+    if len(names) != 1:
+        raise ValueError(f"one consumer group per subscription, got {sorted(names)}")
+    group = names.pop()
+    by_topic = {settings.topic(topic): consumer for topic, consumer in consumers.items()}
     subscriber = broker.subscriber(
-        settings.topic(topic),
-        group_id=settings.group(consumer.name),
+        *by_topic,
+        group_id=settings.group(group),
         batch=True,
         max_records=settings.consumer_max_records,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
@@ -61,9 +75,18 @@ def subscribe(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=_tolerant_parser,
         decoder=_keep_raw,
-        title=f"{consumer.name}:{topic}",
+        title=f"{group}:{','.join(consumers)}",
     )
 
     @subscriber
     async def handle(_body: Any, message: KafkaMessage) -> None:
-        await consumer.process(message.raw_message)
+        records = message.raw_message
+        topic = records[0].topic
+        if all(r.topic == topic for r in records):
+            await by_topic[topic].process(records)
+            return
+        per_topic: dict[str, list[ConsumerRecord]] = {}
+        for record in records:
+            per_topic.setdefault(record.topic, []).append(record)
+        for topic, batch in per_topic.items():
+            await by_topic[topic].process(batch)

@@ -67,7 +67,7 @@ def broker() -> KafkaBroker:
 
 async def test_each_published_event_reaches_process_as_raw_records(broker):
     consumer = RecordingConsumer("routing")
-    subscribe(broker, topic="reports", consumer=consumer, settings=SETTINGS)
+    subscribe(broker, {"reports": consumer}, settings=SETTINGS)
     first = encode(_report("r-1"), source="/test")
     second = encode(_report("r-2"), source="/test")
 
@@ -88,7 +88,7 @@ async def test_each_published_event_reaches_process_as_raw_records(broker):
 
 async def test_subscriber_listens_on_the_namespaced_topic_only(broker):
     consumer = RecordingConsumer("routing")
-    subscribe(broker, topic="reports", consumer=consumer, settings=SETTINGS)
+    subscribe(broker, {"reports": consumer}, settings=SETTINGS)
     message = encode(_report("r-1"), source="/test")
 
     async with TestKafkaBroker(broker):
@@ -100,7 +100,7 @@ async def test_subscriber_listens_on_the_namespaced_topic_only(broker):
 
 async def test_subscriber_is_a_batch_subscriber_in_the_consumers_group(broker):
     consumer = RecordingConsumer("notify")
-    subscribe(broker, topic="cases", consumer=consumer, settings=SETTINGS)
+    subscribe(broker, {"cases": consumer}, settings=SETTINGS)
 
     (subscriber,) = broker.subscribers
     assert isinstance(subscriber, BatchSubscriber)
@@ -110,7 +110,7 @@ async def test_subscriber_is_a_batch_subscriber_in_the_consumers_group(broker):
 
 async def test_a_published_batch_arrives_in_one_process_call(broker):
     consumer = RecordingConsumer("reports")
-    subscribe(broker, topic="cases", consumer=consumer, settings=SETTINGS)
+    subscribe(broker, {"cases": consumer}, settings=SETTINGS)
     case = CaseOpenedV1(
         case_id="c-1",
         report_id="r-1",
@@ -144,7 +144,7 @@ async def test_an_exception_from_process_reaches_the_broker(broker):
         async def process(self, records: Sequence[ConsumerRecord]) -> None:
             raise RuntimeError("database down")
 
-    subscribe(broker, topic="reports", consumer=FailingConsumer("routing"), settings=SETTINGS)
+    subscribe(broker, {"reports": FailingConsumer("routing")}, settings=SETTINGS)
     message = encode(_report("r-1"), source="/test")
 
     # NACK_ON_ERROR needs the failure to surface so the offset is not committed.
@@ -164,7 +164,7 @@ def _record(headers: list[tuple[str, bytes]], value: bytes, *, offset: int = 7) 
 async def test_a_record_that_is_no_cloudevent_still_reaches_process(broker):
     # The EventConsumer, not faststream, decides what is poison, so it can dead-letter it.
     consumer = RecordingConsumer("routing")
-    subscribe(broker, topic="reports", consumer=consumer, settings=SETTINGS)
+    subscribe(broker, {"reports": consumer}, settings=SETTINGS)
     record = _record([("origin", b"legacy")], b"not json")
 
     async with TestKafkaBroker(broker):
@@ -176,7 +176,7 @@ async def test_a_record_that_is_no_cloudevent_still_reaches_process(broker):
 
 async def test_a_record_with_a_binary_header_still_reaches_process(broker):
     consumer = RecordingConsumer("routing")
-    subscribe(broker, topic="reports", consumer=consumer, settings=SETTINGS)
+    subscribe(broker, {"reports": consumer}, settings=SETTINGS)
     message = encode(_report("r-1"), source="/test")
     record = _record([*message.headers.items(), ("trace-bin", b"\xff\xfe\x00")], message.value)
 
@@ -185,3 +185,28 @@ async def test_a_record_with_a_binary_header_still_reaches_process(broker):
         await subscriber.process_message((record,))
 
     assert consumer.batches == [[record]]
+
+
+async def test_one_subscriber_serves_all_of_a_services_topics_each_to_its_consumer(broker):
+    reports, wishes = RecordingConsumer("notify"), RecordingConsumer("notify")
+    subscribe(broker, {"reports": reports, "wishes": wishes}, settings=SETTINGS)
+    (subscriber,) = broker.subscribers
+    assert sorted(subscriber.topic_names) == ["hx.reports", "hx.wishes"]
+    assert subscriber.group_id == "hx.notify"
+
+    async with TestKafkaBroker(broker):
+        await _publish(broker, encode(_report("r-1"), source="/test"), "hx.reports")
+        await _publish(broker, encode(_report("w-1"), source="/test"), "hx.wishes")
+        await _publish(broker, encode(_report("r-2"), source="/test"), "hx.reports")
+
+    assert [r.key for b in reports.batches for r in b] == [b"r-1", b"r-2"]
+    assert [r.key for b in wishes.batches for r in b] == [b"w-1"]
+    assert all(r.topic == "hx.wishes" for b in wishes.batches for r in b)
+
+
+def test_one_subscription_is_one_consumer_group(broker):
+    with pytest.raises(ValueError, match="one consumer group"):
+        subscribe(
+            broker, {"reports": RecordingConsumer("notify"), "wishes": RecordingConsumer("routing")},
+            settings=SETTINGS,
+        )

@@ -121,7 +121,7 @@ async def harness(settings: PlatformSettings, *, batch: bool = False) -> AsyncIt
         dead_letters=DeadLetterPublisher(producer=producer),
         tracer=tracer_provider.get_tracer("probe"), max_attempts=3, retry_delay_s=0.01,
     )
-    subscribe(broker, topic=topics.REPORTS, consumer=consumer, settings=settings)
+    subscribe(broker, {topics.REPORTS: consumer}, settings=settings)
     await broker.start()
     try:
         yield Harness(settings, pool, consumer, producer)
