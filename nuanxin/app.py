@@ -13,6 +13,7 @@ from opentelemetry import trace
 from nuanxin.web import install_pages
 from shared.host import ServiceHost
 from shared.http.errors import install_error_handlers
+from shared.http.lean import LeanRoute
 from shared.http.tracing import FASTAPI_TELEMETRY_OFF, ServerSpanMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -53,6 +54,8 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
         # Copied, not include_router()-ed: FastAPI resolves an included router on every request
         # (walking all its routes for a version check), a cost intake pays per report.
         app.router.routes.extend(host.router.routes)
+    # Lean routes (the hot endpoints) are tried first, before every regex-matched route.
+    app.router.routes.sort(key=lambda route: not isinstance(route, LeanRoute))
 
     def tracer_for(path: str) -> trace.Tracer | None:
         for prefix, host in prefixes:

@@ -38,6 +38,7 @@ def _serve(target: str, host: str, port: int, banner: str | None = None) -> None
     from prometheus_client import CollectorRegistry
 
     from nuanxin.app import create_app
+    from shared.gc import quiet_gc
     from shared.host import ServiceHost
     from shared.settings import PlatformSettings
     from shared.telemetry.logging import configure_logging
@@ -50,18 +51,20 @@ def _serve(target: str, host: str, port: int, banner: str | None = None) -> None
     config = uvicorn.Config(create_app(hosts), host=host, port=port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    if banner:
-        async def announce() -> None:
-            while not server.started:
-                await asyncio.sleep(0.1)
+
+    async def started() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.1)
+        quiet_gc()  # everything start-up built (schemas, jurisdiction index, pools) stays put
+        if banner:
             print(banner, flush=True)
 
-        async def main() -> None:
-            await asyncio.gather(server.serve(), announce())
+    async def main() -> None:
+        await asyncio.gather(server.serve(), started())
 
-        asyncio.run(main())
-    else:
-        server.run()
+    asyncio.run(main())
 
 
 @app.command()
