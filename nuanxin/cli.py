@@ -126,6 +126,10 @@ def _named(name: str) -> bool:
 DEMO = "500112002001"  # 五星路社区, 双龙湖街道: the demo community staff token's community
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @app.command()
 def up(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -138,6 +142,9 @@ def up(
     from shared.settings import PlatformSettings
 
     data.mkdir(parents=True, exist_ok=True)
+    # The server stops on SIGTERM and then raises it again; as an exception here, not the default
+    # action (die at once), it still reaches the finally below that stops the broker and database.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     kafka = pg = None
     try:
         if not _named("KAFKA_BOOTSTRAP_SERVERS"):

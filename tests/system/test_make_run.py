@@ -1,4 +1,5 @@
-"""`nuanxin up` (what `make run` starts) on the embedded defaults: it serves, and Ctrl-C leaves nothing."""
+"""`nuanxin up` (what `make run` starts) on the embedded defaults: it serves, and Ctrl-C or SIGTERM
+(a service manager stopping it) leaves nothing running."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 from nuanxin.embedded import free_port
 from nuanxin.targets import TARGETS
@@ -26,7 +28,12 @@ def _processes_mentioning(text: str) -> list[psutil.Process]:
     return found
 
 
-def test_up_serves_everything_and_ctrl_c_stops_all_of_it(tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "codes"),
+    [(signal.SIGINT, (0, 130)), (signal.SIGTERM, (143,))],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, codes):
     kafka_port, pg_port, http_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
     env |= {"NUANXIN_KAFKA_PORT": str(kafka_port), "NUANXIN_PG_PORT": str(pg_port)}
@@ -55,10 +62,10 @@ def test_up_serves_everything_and_ctrl_c_stops_all_of_it(tmp_path):
         assert httpx.get(f"http://127.0.0.1:{http_port}/", timeout=10).status_code == 200
         assert _processes_mentioning(str(tmp_path)), "the embedded PostgreSQL runs from --data"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         code = proc.wait(60)
         rest = proc.stdout.read()
-    assert code in (0, 130), "a clean exit (130 is the shell's code for Ctrl-C)"
+    assert code in codes, "a clean exit (128 + the signal's number is the shell's convention)"
     assert "nuanxin stopped." in rest
     time.sleep(0.5)
     left = [p for p in _processes_mentioning(str(tmp_path)) if p.status() != psutil.STATUS_ZOMBIE]
