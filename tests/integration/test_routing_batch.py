@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -83,3 +84,41 @@ async def test_a_batch_with_duplicates_of_its_own_reports_opens_one_case_and_joi
     ]
     assert all(j.reporter_id == "w-1" for j in joins), "joins name the case's reporter"
     assert [j.reporter_inbox for j in joins] == ["w-2", "w-3", "w-4"]
+
+
+def _plan_nodes(plan: dict) -> list[dict]:
+    nodes = [plan]
+    for child in plan.get("Plans", ()):
+        nodes += _plan_nodes(child)
+    return nodes
+
+
+async def test_the_me_too_search_looks_up_each_area_instead_of_reading_every_open_case(settings):
+    from services.routing.storage.postgres import OPEN_CASES_NEAR
+
+    async with run_system(settings, ["routing"]) as system:
+        pool = system.host("routing").runtime.pool
+        # 20,000 open cases of 8 categories spread over the district, as after a busy day.
+        await pool.execute(
+            "INSERT INTO routing.cases (case_id, report_id, kind, category, severity, lon, lat, status, "
+            "opened_at, acknowledge_by, resolve_by) "
+            "SELECT gen_random_uuid(), gen_random_uuid(), 'hazard', 'c' || (i % 8), 'medium', "
+            "106.4 + (i % 200) * 0.0025, 29.6 + (i / 200) * 0.005, 'open', now(), now(), now() "
+            "FROM generate_series(1, 20000) AS i"
+        )
+        await pool.execute("ANALYZE routing.cases")
+        areas = 60
+        since = datetime(2026, 1, 1, tzinfo=UTC)
+        args = (
+            [f"c{i % 8}" for i in range(areas)], [since] * areas,
+            [106.5 + i * 0.001 for i in range(areas)], [29.7] * areas,
+            [106.503 + i * 0.001 for i in range(areas)], [29.703] * areas,
+        )
+        (plan,) = json.loads(await pool.fetchval(f"EXPLAIN (FORMAT JSON) {OPEN_CASES_NEAR}", *args))
+        nodes = _plan_nodes(plan["Plan"])
+        found = await pool.fetch(OPEN_CASES_NEAR, *args)
+    on_cases = [n for n in nodes if n.get("Relation Name") == "cases" or n.get("Index Name")]
+    assert not [n for n in on_cases if n["Node Type"] == "Seq Scan"], nodes
+    assert {n.get("Index Name") for n in on_cases} & {"cases_open_by_lon"}, nodes
+    assert found, "the areas hold cases, and the lookup finds them"
+    assert all(29.7 <= r["lat"] <= 29.703 and r["category"].startswith("c") for r in found)

@@ -108,6 +108,23 @@ class AreaQuery:
     box: tuple[float, float, float, float]
 
 
+# Open cases of a category inside a box, for many areas at once. OFFSET 0 keeps the subquery a
+# lookup per area (cases_open_by_lon): flattened into a join, the planner, expecting ten areas,
+# hashed them and read every open case instead.
+OPEN_CASES_NEAR = """
+        SELECT DISTINCT c.case_id, c.category, c.lon, c.lat, c.opened_at
+        FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[],
+            $6::float8[]) AS b(category, since, x0, y0, x1, y1)
+        CROSS JOIN LATERAL (
+            SELECT c.case_id, c.category, c.lon, c.lat, c.opened_at FROM cases c
+            WHERE c.category = b.category AND c.status NOT IN ('resolved', 'closed')
+                AND c.lon BETWEEN b.x0 AND b.x1 AND c.lat BETWEEN b.y0 AND b.y1
+                AND c.opened_at >= b.since
+            OFFSET 0
+        ) c
+        """
+
+
 async def open_cases_near(
     conn: asyncpg.Connection, areas: Sequence[AreaQuery]
 ) -> dict[str, list[OpenCaseNearby]]:
@@ -115,13 +132,7 @@ async def open_cases_near(
     if not areas:
         return {}
     rows = await conn.fetch(
-        """
-        SELECT DISTINCT c.case_id, c.category, c.lon, c.lat, c.opened_at
-        FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[],
-            $6::float8[]) AS b(category, since, x0, y0, x1, y1)
-        JOIN cases c ON c.category = b.category AND c.status NOT IN ('resolved', 'closed')
-            AND c.opened_at >= b.since AND c.lon BETWEEN b.x0 AND b.x1 AND c.lat BETWEEN b.y0 AND b.y1
-        """,
+        OPEN_CASES_NEAR,
         [a.category for a in areas], [a.since for a in areas],
         [a.box[0] for a in areas], [a.box[1] for a in areas],
         [a.box[2] for a in areas], [a.box[3] for a in areas],
