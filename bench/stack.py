@@ -58,7 +58,10 @@ class Infra:
             self.server_url = os.environ["DATABASE_URL"]
         else:
             data = ROOT / "var" / "bench-postgres"
-            self._pg = EmbeddedPostgres(data, port=free_port())
+            # pg_stat_statements: the report lists the statements that took the server's time.
+            self._pg = EmbeddedPostgres(
+                data, port=free_port(), settings=("shared_preload_libraries=pg_stat_statements",)
+            )
             self.server_url = self._pg.start()
 
     def _start_apache(self) -> None:

@@ -75,6 +75,8 @@ class EmbeddedPostgres:
     data_dir: Path
     port: int = 55432
     database: str = "nuanxin"
+    # Extra server settings, "name=value" each (the benchmark loads pg_stat_statements).
+    settings: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -123,6 +125,7 @@ class EmbeddedPostgres:
             # A server left running on this folder (a previous run killed hard): stop it cleanly.
             self.stop()
         opts = f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c max_connections=300"
+        opts += "".join(f" -c {setting}" for setting in self.settings)
         result = self._run(self._bin("pg_ctl"), "-D", str(self.data_dir), "-o", opts, "-w",
                            "-t", "30", "-l", str(self.data_dir / "server.log"), "start", check=False)
         if result.returncode != 0:

@@ -115,6 +115,34 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
             + ", ".join(f"{k} {v:.2f}" for k, v in idle.items() if not k.startswith("_") and k != "harness"),
         ]
     L.append("")
+    L += statements_section(pipe.get("statements"))
+    return L
+
+
+def statements_section(stats: dict | None) -> list[str]:
+    """The statements that took PostgreSQL's execution time over all pipeline loads."""
+    if not stats:
+        return []
+    if "error" in stats:
+        return [f"PostgreSQL statements: not measured ({stats['error']}).", ""]
+    note = (
+        "Execution time only (pg_stat_statements): parsing, commits and WAL writes are not in it."
+    )
+    L = [
+        f"PostgreSQL statements over all pipeline loads: {stats['total_calls']:,} calls, "
+        f"{stats['total_exec_ms']:,.0f} ms executing. {note}",
+        "",
+        "| share | total ms | calls | mean ms | rows | statement |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    total = stats["total_exec_ms"] or 1.0
+    for x in stats["statements"]:
+        query = x["query"].replace("|", "\\|")
+        L.append(
+            f"| {100 * x['total_ms'] / total:.1f}% | {x['total_ms']:,.0f} | {x['calls']:,} | "
+            f"{x['mean_ms']:.3f} | {x['rows']:,} | `{query}` |"
+        )
+    L.append("")
     return L
 
 

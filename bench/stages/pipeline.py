@@ -180,7 +180,10 @@ class PipelineStages:
         return row
 
     async def stage_pipeline(self) -> None:
+        from bench import pgstat
+
         o = self.opts
+        unavailable = await pgstat.reset(self.db_url)
         rows = []
         for rate in o.pipeline_rates:
             rows.append(await self.pipeline_stage(rate, o.stage_s))
@@ -203,6 +206,7 @@ class PipelineStages:
             "sustainable_per_s": max(ok, default=0.0),
             "sustainable_is_lower_bound": bool(ok) and max(ok) >= max(r["offered"] for r in rows),
             "max_throughput_per_s": max((r["throughput_per_s"] for r in rows), default=0.0),
+            "statements": {"error": unavailable} if unavailable else await pgstat.top(self.db_url),
         }
 
     async def stage_profile(self) -> None:
