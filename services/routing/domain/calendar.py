@@ -54,6 +54,8 @@ class WorkCalendar:
         # An adjusted working day on a normal weekday is almost always a typo in the data.
         if odd := sorted(d for d in self._working_days if d.weekday() in self._weekdays):
             raise ValueError(f"adjusted working days must fall on rest days: {odd}")
+        # Each day's windows as UTC instants, computed once: add() runs for every deadline.
+        self._day_windows: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
         # Length of a full working day: what "one working day" means in an SLA rule.
         self.day_length = sum(
             (datetime.combine(date.min, b) - datetime.combine(date.min, a) for a, b in self._hours), _ZERO
@@ -137,14 +139,21 @@ class WorkCalendar:
             day += timedelta(days=1)
         return total
 
-    def _windows(self, day: date) -> list[tuple[datetime, datetime]]:
+    def _windows(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The day's working windows as UTC instants, so subtraction is true elapsed time."""
-        if not self.is_working_day(day):
-            return []
-        return [
-            (
-                datetime.combine(day, start, tzinfo=self._tz).astimezone(UTC),
-                datetime.combine(day, end, tzinfo=self._tz).astimezone(UTC),
+        found = self._day_windows.get(day)
+        if found is None:
+            if len(self._day_windows) > 4096:  # years of days; a long-running process stays small
+                self._day_windows.clear()
+            found = self._day_windows[day] = (
+                tuple(
+                    (
+                        datetime.combine(day, start, tzinfo=self._tz).astimezone(UTC),
+                        datetime.combine(day, end, tzinfo=self._tz).astimezone(UTC),
+                    )
+                    for start, end in self._hours
+                )
+                if self.is_working_day(day)
+                else ()
             )
-            for start, end in self._hours
-        ]
+        return found

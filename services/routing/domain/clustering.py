@@ -61,8 +61,11 @@ def find_duplicate(
     if rule is None:
         return None
     best: tuple[float, str] | None = None
+    x0, y0, x1, y1 = search_box(lon, lat, rule.radius_m)
     for c in candidates:
-        if now - c.opened_at > rule.window:
+        # The box first: candidates are every open case of the category near any report of the
+        # batch, and most are far from this one.
+        if not (x0 <= c.lon <= x1 and y0 <= c.lat <= y1) or now - c.opened_at > rule.window:
             continue
         d = distance_m(lon, lat, c.lon, c.lat)
         if d <= rule.radius_m and (best is None or (d, c.case_id) < best):
