@@ -27,7 +27,7 @@ class Options:
     sla_spread_s: float = 5.0
     profile_s: float = 8.0
     passthrough_ceiling: list[float] = field(default_factory=lambda: [20_000])
-    fetch_max_wait_ms: int = 5
+    fetch_max_wait_ms: int = 20  # the services' default (shared/settings.py)
     stages: list[str] = field(
         default_factory=lambda: ["geometry", "sla", "passthrough", "pipeline", "profile", "intake"]
     )

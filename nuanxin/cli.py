@@ -328,7 +328,7 @@ def bench(
     intake_rates: Annotated[str | None, typer.Option(help="Offered requests/s, comma separated.")] = None,
     stage_seconds: Annotated[float | None, typer.Option(help="Seconds per offered load.")] = None,
     sla_deadlines: Annotated[int | None, typer.Option(help="Open deadlines for the SLA clock.")] = None,
-    fetch_max_wait_ms: Annotated[int | None, typer.Option(help="Consumer long-poll wait (5).")] = None,
+    fetch_max_wait_ms: Annotated[int | None, typer.Option(help="Consumer long-poll wait, ms (20).")] = None,
     keep_db: Annotated[bool, typer.Option(help="Keep the bench databases for inspection.")] = False,
     out: Annotated[Path | None, typer.Option(help="Results folder (bench/results/<timestamp>).")] = None,
 ) -> None:

@@ -39,11 +39,12 @@ class PlatformSettings(BaseSettings):
     )
     topic_partitions: int = Field(6, ge=1, description="Partitions for topics the system creates.")
     fetch_max_wait_ms: int = Field(
-        10,
+        20,
         ge=1,
         le=5000,
         description="Consumer long-poll wait; low because the embedded broker does not wake "
-        "a long poll when data arrives.",
+        "a long poll when data arrives (each hop waits up to this long), not lower because every "
+        "idle consumer polls this often.",
     )
     consumer_max_records: int = Field(500, ge=1, description="Most records one batch handles.")
     consumer_max_attempts: int = Field(
