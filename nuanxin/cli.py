@@ -49,7 +49,8 @@ def _serve(target: str, host: str, port: int, banner: str | None = None) -> None
     registry = CollectorRegistry()
     hosts = [ServiceHost(spec_for(name), settings, registry=registry) for name in expand(target)]
     config = uvicorn.Config(create_app(hosts), host=host, port=port, log_config=None,
-                            access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+                            access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+                            server_header=False)  # no "server: uvicorn" on every answer
     server = uvicorn.Server(config)
 
     async def started() -> None:

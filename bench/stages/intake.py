@@ -74,6 +74,7 @@ class IntakeStage:
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--no-server-header",
                 "--log-level",
                 "warning",
             ],
