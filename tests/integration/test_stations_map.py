@@ -154,3 +154,35 @@ async def test_a_cli_import_reaches_a_running_service_without_the_demo_set(setti
             ids = [r["id"] for r in body["results"]]
             await asyncio.sleep(0.1)
         assert ids == ["cli-1"]
+
+
+async def test_the_map_reloads_after_its_listening_connection_is_lost(settings, tmp_path):
+    overrides = {"stations": {"seed_synthetic": False}}
+    async with run_system(settings, ["stations"], overrides=overrides) as system, system.client() as http:
+        pool = system.host("stations").runtime.pool
+
+        async def listener_pids() -> list[int]:
+            return [r["pid"] for r in await pool.fetch(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query ILIKE 'LISTEN%stations_changed%'"
+            )]
+
+        deadline = asyncio.get_running_loop().time() + 20
+        while not await listener_pids() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        (pid,) = await listener_pids()
+        # As a database restart or a dropped connection would: the listener's backend goes away,
+        # and an import commits before it is back, so its NOTIFY reaches no one.
+        await pool.execute("SELECT pg_terminate_backend($1)", pid)
+        path = tmp_path / "during.csv"
+        path.write_text(HEADER + "gap-1,回兴街道暖新驿站,rest_station,106.62,29.70,,,,24h,toilet,\n",
+                        encoding="utf-8")
+        await import_file(path, database_url=settings.database_url)
+        deadline = asyncio.get_running_loop().time() + 20
+        ids: list[str] = []
+        while asyncio.get_running_loop().time() < deadline and ids != ["gap-1"]:
+            body = (await http.get("/stations/nearest", params={"lon": 106.6, "lat": 29.7})).json()
+            ids = [r["id"] for r in body["results"]]
+            await asyncio.sleep(0.2)
+        assert ids == ["gap-1"], "the service reconnected and reloaded what it missed"
+        assert await listener_pids() and await listener_pids() != [pid], "listening again"

@@ -102,21 +102,32 @@ class StationCatalogue:
         """Every station, ordered by id."""
         return list((await self.ready()).stations)
 
-    async def follow_changes(self, database_url: str) -> None:
-        """Reload whenever any process commits an import (LISTEN); reconnects on failure."""
+    async def follow_changes(self, database_url: str, *, check_s: float = 2.0) -> None:
+        """Reload whenever any process commits an import (LISTEN); reconnects on failure.
+
+        A listening connection that dies raises nothing on its own, so it is checked every
+        ``check_s``; after a reconnect the index is reloaded, since an import committed while
+        nobody listened sent its NOTIFY to no one.
+        """
         changed = asyncio.Event()
+        reconnected = False
         while True:
             conn = None
             try:
                 conn = await asyncpg.connect(database_url)
                 await conn.add_listener(postgres.CHANGED_CHANNEL, lambda *_: changed.set())
-                await self.ready()
+                await (self.reload() if reconnected else self.ready())
                 while True:
-                    await changed.wait()
-                    changed.clear()
-                    await self.reload()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), check_s)
+                    if conn.is_closed():
+                        raise asyncpg.InterfaceError("the listening connection was closed")
+                    if changed.is_set():
+                        changed.clear()
+                        await self.reload()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 log.warning("station change listener lost its connection; retrying", exc_info=True)
+                reconnected = True
                 await asyncio.sleep(1)
             finally:
                 if conn is not None:
