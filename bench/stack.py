@@ -100,22 +100,21 @@ class Infra:
 
     async def drop_database(self, name: str) -> None:
         """Drop one bench database now and checkpoint, so its pages are not written during later stages."""
-        conn = await asyncpg.connect(with_database(self.server_url, "postgres"))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
-                await conn.execute("CHECKPOINT")
-        finally:
-            await conn.close()
-        self.created_dbs.remove(name)
+        await self._drop([name], checkpoint=True)
 
     async def drop_databases(self) -> None:
-        if not self.created_dbs:  # e.g. only the geometry stage ran: no server was started
-            return
+        if self.created_dbs:  # none when e.g. only the geometry stage ran: no server was started
+            await self._drop(list(self.created_dbs), checkpoint=False)
+
+    async def _drop(self, names: list[str], *, checkpoint: bool) -> None:
         conn = await asyncpg.connect(with_database(self.server_url, "postgres"))
         try:
-            for name in self.created_dbs:
+            for name in names:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                self.created_dbs.remove(name)
+            if checkpoint:
+                with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute("CHECKPOINT")
         finally:
             await conn.close()
 

@@ -6,13 +6,10 @@ from collections.abc import Callable
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_PROPAGATOR = TraceContextTextMapPropagator()
-_NO_PARENT = Context()  # a request without a traceparent starts a trace of its own
+from shared.telemetry.propagation import extract_from_headers
 
 # FastAPI's own telemetry, off: ServerSpanMiddleware makes the server span, and the native layer
 # would otherwise look the global providers up (reading the environment) on every request.
@@ -35,13 +32,10 @@ class ServerSpanMiddleware:
             await self._app(scope, receive, send)
             return
         # Only a caller that sent a trace context has one to continue (the browser and phones
-        # do not): skip the propagator's parsing otherwise.
-        parent = _NO_PARENT
-        for key, _value in scope["headers"]:
-            if key == b"traceparent":
-                carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-                parent = _PROPAGATOR.extract(carrier)
-                break
+        # do not); read as an event's headers are.
+        parent = extract_from_headers(
+            {k.decode(): v for k, v in scope["headers"] if k in (b"traceparent", b"tracestate")}
+        )
         method, path = scope["method"], scope["path"]
         # start_span and attach by hand: the context-manager wrappers of start_as_current_span
         # cost as much again as the span itself on a path taken by every report.

@@ -80,13 +80,8 @@ def subscribe(
 
     @subscriber
     async def handle(_body: Any, message: KafkaMessage) -> None:
-        records = message.raw_message
-        topic = records[0].topic
-        if all(r.topic == topic for r in records):
-            await by_topic[topic].process(records)
-            return
         per_topic: dict[str, list[ConsumerRecord]] = {}
-        for record in records:
+        for record in message.raw_message:
             per_topic.setdefault(record.topic, []).append(record)
         for topic, batch in per_topic.items():
             await by_topic[topic].process(batch)

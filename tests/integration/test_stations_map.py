@@ -135,6 +135,18 @@ async def test_imports_are_for_staff_converted_from_gcj02_and_all_or_nothing(set
             assert one["name"].endswith("(改)") and one["hours"] == "Mo-Fr 09:00-18:00; Sa-Su off"
 
 
+async def nearest_ids_once_they_are(http, expected: list[str], timeout_s: float = 20) -> list[str]:
+    """The ids /stations/nearest answers near the test point, polled until they are ``expected``
+    (a reload is asynchronous) or the time is up; the last answer either way."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    ids: list[str] = []
+    while asyncio.get_running_loop().time() < deadline and ids != expected:
+        body = (await http.get("/stations/nearest", params={"lon": 106.6, "lat": 29.7})).json()
+        ids = [r["id"] for r in body["results"]]
+        await asyncio.sleep(0.1)
+    return ids
+
+
 async def test_a_cli_import_reaches_a_running_service_without_the_demo_set(settings, tmp_path):
     overrides = {"stations": {"seed_synthetic": False}}
     async with run_system(settings, ["stations"], overrides=overrides) as system, system.client() as http:
@@ -147,13 +159,7 @@ async def test_a_cli_import_reaches_a_running_service_without_the_demo_set(setti
                                    progress=lambda *a: seen.append(a))
         assert (result.rows, result.created) == (1, 1) and ("written", 1, 1) in seen
         # The service hears of the commit through LISTEN/NOTIFY and reloads its index.
-        deadline = asyncio.get_running_loop().time() + 20
-        ids: list[str] = []
-        while asyncio.get_running_loop().time() < deadline and ids != ["cli-1"]:
-            body = (await http.get("/stations/nearest", params={"lon": 106.6, "lat": 29.7})).json()
-            ids = [r["id"] for r in body["results"]]
-            await asyncio.sleep(0.1)
-        assert ids == ["cli-1"]
+        assert await nearest_ids_once_they_are(http, ["cli-1"]) == ["cli-1"]
 
 
 async def test_the_map_reloads_after_its_listening_connection_is_lost(settings, tmp_path):
@@ -178,11 +184,6 @@ async def test_the_map_reloads_after_its_listening_connection_is_lost(settings, 
         path.write_text(HEADER + "gap-1,回兴街道暖新驿站,rest_station,106.62,29.70,,,,24h,toilet,\n",
                         encoding="utf-8")
         await import_file(path, database_url=settings.database_url)
-        deadline = asyncio.get_running_loop().time() + 20
-        ids: list[str] = []
-        while asyncio.get_running_loop().time() < deadline and ids != ["gap-1"]:
-            body = (await http.get("/stations/nearest", params={"lon": 106.6, "lat": 29.7})).json()
-            ids = [r["id"] for r in body["results"]]
-            await asyncio.sleep(0.2)
+        ids = await nearest_ids_once_they_are(http, ["gap-1"])
         assert ids == ["gap-1"], "the service reconnected and reloaded what it missed"
         assert await listener_pids() and await listener_pids() != [pid], "listening again"

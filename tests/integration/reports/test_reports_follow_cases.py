@@ -55,10 +55,14 @@ class CountingConnection:
         return await self._conn.fetch(query, *args)
 
 
-def _traced(tracer, body: EventBody, offset: int) -> TracedEvent:
+TRACER = TracerProvider().get_tracer("test")
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def _traced(body: EventBody, offset: int) -> TracedEvent:
     message = encode(body, source="/nuanxin/routing")
     event = decode(message.headers.items(), message.value, key=message.key, topic="cases", offset=offset)
-    return TracedEvent(event, tracer.start_span(f"apply {event.type}"))
+    return TracedEvent(event, TRACER.start_span(f"apply {event.type}"))
 
 
 def _opened(report: Report, case_id: str, resolve_by: datetime, t0: datetime) -> CaseOpenedV1:
@@ -142,13 +146,16 @@ async def _state(pool: asyncpg.Pool, reports: list[Report]) -> list[tuple]:
     ]
 
 
-async def test_case_events_apply_set_based_in_order_as_one_at_a_time_would(store, pool, tmp_path):
-    factory = ReportsFactory(
+@pytest.fixture
+def factory(pool: asyncpg.Pool, tmp_path) -> ReportsFactory:
+    """The reports composition root over the test pool, as the case follower uses it."""
+    return ReportsFactory(
         runtime=SimpleNamespace(pool=pool),  # type: ignore[arg-type]
         settings=ReportsSettings(photo_dir=tmp_path),
     )
-    tracer = TracerProvider().get_tracer("test")
-    t0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+async def test_case_events_apply_set_based_in_order_as_one_at_a_time_would(store, pool, factory):
     batched = [make_report(f"w-{i}") for i in range(5)]
     single = [make_report(f"w-{i}") for i in range(5)]
     for r in [*batched, *single]:
@@ -156,14 +163,14 @@ async def test_case_events_apply_set_based_in_order_as_one_at_a_time_would(store
     ids = await pool.fetch("SELECT gen_random_uuid()::text AS id FROM generate_series(1, 4)")
     case_a, case_b, case_c, case_d = (row["id"] for row in ids)
 
-    events = [_traced(tracer, e, i) for i, e in enumerate(_case_events(batched, case_a, case_b, t0))]
+    events = [_traced(e, i) for i, e in enumerate(_case_events(batched, case_a, case_b, T0))]
     async with pool.acquire() as raw, raw.transaction():
         conn = CountingConnection(raw)
         await factory.follow_cases(conn, events)  # type: ignore[arg-type]
     # The consumer's retry path: every event alone, in its own transaction.
-    for i, e in enumerate(_case_events(single, case_c, case_d, t0)):
+    for i, e in enumerate(_case_events(single, case_c, case_d, T0)):
         async with pool.acquire() as raw, raw.transaction():
-            await factory.follow_cases(raw, [_traced(tracer, e, i)])
+            await factory.follow_cases(raw, [_traced(e, i)])
 
     def kind(statement: str) -> str:
         if statement.startswith("UPDATE reports AS r"):
@@ -185,10 +192,10 @@ async def test_case_events_apply_set_based_in_order_as_one_at_a_time_would(store
         COMMUNITY,
         STREET,
     )
-    assert a == (*resolved, None, t0 + timedelta(days=3))
+    assert a == (*resolved, None, T0 + timedelta(days=3))
     assert b == c == (*resolved, None, None)
     escalated = progress.escalated_note("双龙湖街道", 1)
-    assert d == ("routed", escalated, case_b, COMMUNITY, STREET, None, t0 + timedelta(days=5))
+    assert d == ("routed", escalated, case_b, COMMUNITY, STREET, None, T0 + timedelta(days=5))
     assert untouched == ("submitted", None, None, None, None, None, None)
 
     # The outcomes of the resolved case continue the trace of the event that resolved it.
@@ -203,21 +210,15 @@ async def test_case_events_apply_set_based_in_order_as_one_at_a_time_would(store
     assert [outcomes[r.report_id]["traceparent"].split("-")[1] for r in batched[:3]] == [trace_id] * 3
 
 
-async def test_a_run_of_routings_is_one_statement(store, pool, tmp_path):
-    factory = ReportsFactory(
-        runtime=SimpleNamespace(pool=pool),  # type: ignore[arg-type]
-        settings=ReportsSettings(photo_dir=tmp_path),
-    )
-    tracer = TracerProvider().get_tracer("test")
-    t0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+async def test_a_run_of_routings_is_one_statement(store, pool, factory):
     reports = [make_report(f"w-{i}") for i in range(50)]
     await asyncio.gather(*(add(store, r) for r in reports))
     case_id = await pool.fetchval("SELECT gen_random_uuid()::text")
-    bodies: list[EventBody] = [_opened(reports[0], case_id, t0 + timedelta(days=3), t0)]
-    bodies += [_joined(r, case_id, i + 2, t0) for i, r in enumerate(reports[1:])]
+    bodies: list[EventBody] = [_opened(reports[0], case_id, T0 + timedelta(days=3), T0)]
+    bodies += [_joined(r, case_id, i + 2, T0) for i, r in enumerate(reports[1:])]
     async with pool.acquire() as raw, raw.transaction():
         conn = CountingConnection(raw)
-        await factory.follow_cases(conn, [_traced(tracer, b, i) for i, b in enumerate(bodies)])  # type: ignore[arg-type]
+        await factory.follow_cases(conn, [_traced(b, i) for i, b in enumerate(bodies)])  # type: ignore[arg-type]
 
     assert len(conn.statements) == 1
     rows = await pool.fetch("SELECT status, case_id::text AS case_id FROM reports")
