@@ -112,9 +112,7 @@ async def harness(settings: PlatformSettings, *, batch: bool = False) -> AsyncIt
     producer = create_producer(settings.kafka_bootstrap_servers, client_id="probe")
     await producer.start()
     tracer_provider = TracerProvider()
-    broker = create_broker(
-        settings.kafka_bootstrap_servers, client_id="probe", tracer_provider=tracer_provider
-    )
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id="probe")
     consumer = EventConsumer(
         name="probe", pool=pool,
         **({"apply_batch": _apply_batch} if batch else {"apply_one": _apply}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from typer.testing import CliRunner
@@ -50,6 +51,14 @@ async def test_trace_command_prints_one_reports_journey_from_local_span_files(se
     post_indent = next(len(x) - len(x.lstrip()) for x in lines[1:] if "POST /reports" in x)
     routing = [x for x in lines[1:] if "routing apply nuanxin.report.submitted.v1" in x]
     assert routing and len(routing[0]) - len(routing[0].lstrip()) > post_indent
+    # Every trace starts at a request: consuming events adds no traces of its own.
+    roots = {
+        record["name"]
+        for path in settings.trace_dir.glob("spans-*.jsonl")
+        for record in map(json.loads, path.read_text().splitlines())
+        if record["parent_id"] is None
+    }
+    assert roots and all(name.split()[0] in {"GET", "POST"} for name in roots), roots
 
 
 def test_trace_command_says_when_it_finds_nothing(tmp_path):
