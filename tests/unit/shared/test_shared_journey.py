@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Link, Status, StatusCode
 
-from shared.telemetry.file_exporter import JsonLinesSpanExporter
+from shared.telemetry.file_exporter import JsonLinesSpanExporter, span_record
 from shared.telemetry.journey import journey, read_spans, render_tree
 
 REPORT_ID = "3f1c2a9e-5b7d-4e21-9c0a-7d2e4b6f8a01"
@@ -128,3 +128,33 @@ def test_last_line_cut_inside_a_multibyte_character_is_skipped(tmp_path, recorde
         out.write(cut)
 
     assert len(journey(tmp_path, REPORT_ID)[recorded["trace_id"]]) == 2
+
+
+def test_exported_lines_read_back_as_span_records(tmp_path):
+    """The exporter writes its lines by hand; each must parse to exactly what span_record says."""
+    provider = TracerProvider(resource=Resource.create({"service.name": 'nuanxin-"報告"\\n'}))
+    kept: list = []
+
+    class Keep(SpanExporter):
+        def export(self, spans):
+            kept.extend(spans)
+            return SpanExportResult.SUCCESS
+
+    provider.add_span_processor(SimpleSpanProcessor(Keep()))
+    provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(tmp_path)))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("POST /reports") as root:
+        with tracer.start_as_current_span(
+            'apply "quoted" 名字\t\\ \u2028',
+            attributes={"s": "引号\"", "i": 7, "f": 0.5, "b": False, "seq": ("a", "b"), "empty": ""},
+            links=[Link(root.get_span_context())],
+        ) as child:
+            child.set_status(Status(StatusCode.ERROR, "broken"))
+    with tracer.start_as_current_span("no attributes"):
+        pass
+
+    read = read_spans(tmp_path)
+    assert read == [span_record(s) for s in kept]
+    assert len(read) == 3
+    assert read[0]["links"] == [format(root.get_span_context().trace_id, "032x")]
+    assert "seq" not in read[0]["attributes"]
