@@ -49,9 +49,8 @@ def _read(event: IncomingEvent) -> _CaseEvent:
     """Run under the event's span: the feed keeps the trace it belongs to."""
     body = event.body
     kind = kind_of(event.type)
-    payload = body.model_dump(mode="json", exclude=PRIVATE)
     ctx = trace.get_current_span().get_span_context()
-    category = getattr(body, "category", "") or payload.get("category", "")
+    category = getattr(body, "category", "") or ""
     return _CaseEvent(
         feed=FeedEntry(
             event_id=event.id,
@@ -59,7 +58,7 @@ def _read(event: IncomingEvent) -> _CaseEvent:
             case_id=body.case_id,
             community_code=body.community_code,
             street_code=body.street_code,
-            payload=payload,
+            payload=body.model_dump_json(exclude=PRIVATE),
             trace_id=format(ctx.trace_id, "032x") if ctx.is_valid else None,
             co_owner_code=body.co_owner_code,
         ),

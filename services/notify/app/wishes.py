@@ -31,7 +31,7 @@ async def record_wish_event(conn: asyncpg.Connection, event: IncomingEvent) -> N
     poster = getattr(body, "poster_id", None) or await conn.fetchval(
         "SELECT poster_id FROM wish_posters WHERE wish_id = $1", wish_id
     )
-    payload = body.model_dump(mode="json", exclude=PRIVATE)
+    payload = body.model_dump_json(exclude=PRIVATE)
     await lock_in_order(conn)
     for recipient in wish_recipients(kind, community_code=body.community_code, poster_id=poster,
                                      donor_id=getattr(body, "donor_id", None)):

@@ -1,5 +1,6 @@
 """HTTP routes of notify: the live dashboard stream (SSE) and the feed as JSON."""
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,7 +26,7 @@ def _scope(principal: Principal) -> FeedScope:
         raise ProblemError(403, "forbidden", str(exc)) from exc
 
 
-def _entry(row) -> dict:
+def _head(row) -> dict:
     return {
         "seq": row["seq"],
         "type": row["event_type"],
@@ -33,8 +34,17 @@ def _entry(row) -> dict:
         "community_code": row["community_code"],
         "street_code": row["street_code"],
         "created_at": row["created_at"].isoformat(),
-        "data": row["payload"],
     }
+
+
+def _entry(row) -> dict:
+    return {**_head(row), "data": json.loads(row["payload"])}
+
+
+def _entry_json(row) -> str:
+    """``_entry`` as JSON text, the stored payload spliced in as it is rather than parsed and
+    encoded again for every stream it goes to."""
+    return f'{json.dumps(_head(row), ensure_ascii=False)[:-1]}, "data": {row["payload"]}}}'
 
 
 def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) -> APIRouter:
@@ -68,7 +78,7 @@ def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) ->
         start = sse.start_after(last_event_id, since, await f.feed.head())
         return sse.stream(
             request, f.signal, lambda last: f.feed.after(scope, last),
-            lambda row: (row["seq"], row["event_type"], _entry(row)), start,
+            lambda row: (row["seq"], row["event_type"], _entry_json(row)), start,
         )
 
     return router

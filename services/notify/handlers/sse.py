@@ -15,7 +15,8 @@ from shared.http.errors import ProblemError
 
 KEEPALIVE_S = 15.0
 Rows = Callable[[int], Awaitable[Sequence[Any]]]
-Render = Callable[[Any], tuple[int, str, dict]]
+# (id, event name, data): data as a dict, or as JSON text already encoded.
+Render = Callable[[Any], tuple[int, str, dict | str]]
 
 
 def start_after(last_event_id: str | None, since: int | None, head: int) -> int:
@@ -41,7 +42,8 @@ def stream(
             rows = await rows_after(last)
             for row in rows:
                 last, name, data = render(row)
-                yield f"id: {last}\nevent: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+                text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+                yield f"id: {last}\nevent: {name}\ndata: {text}\n\n"
             if rows:
                 continue
             try:

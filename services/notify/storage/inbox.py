@@ -22,7 +22,8 @@ class NewNotification:
     reason: str
     case_id: str | None
     urgent: bool
-    payload: dict
+    payload: str
+    """JSON text (the recipients of one event share one encoding)."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ async def add_notifications(
     rows = await conn.fetch(
         """
         INSERT INTO notifications (recipient, event_id, event_type, title, reason, case_id, urgent, payload)
-        SELECT n.recipient, n.event_id, n.event_type, n.title, n.reason, n.case_id, n.urgent, n.payload
+        SELECT n.recipient, n.event_id, n.event_type, n.title, n.reason, n.case_id, n.urgent,
+            n.payload::jsonb
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[],
-                    $7::boolean[], $8::jsonb[])
+                    $7::boolean[], $8::text[])
             WITH ORDINALITY AS n(recipient, event_id, event_type, title, reason, case_id, urgent,
                                  payload, ord)
         ORDER BY n.ord
@@ -77,7 +79,7 @@ async def add_notification(
     reason: str,
     case_id: str | None,
     urgent: bool,
-    payload: dict,
+    payload: str,
 ) -> int | None:
     """Insert one notification; None if this recipient already has this event (a redelivery)."""
     ids = await add_notifications(

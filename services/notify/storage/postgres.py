@@ -21,7 +21,8 @@ class FeedEntry:
     case_id: str | None
     community_code: str | None
     street_code: str | None
-    payload: dict
+    payload: str
+    """The event's body as JSON text: encoded once, stored as jsonb by the feed and the inboxes."""
     trace_id: str | None
     co_owner_code: str | None = None
 
@@ -37,9 +38,9 @@ async def append(conn: asyncpg.Connection, entries: Sequence[FeedEntry]) -> dict
         """
         INSERT INTO feed (event_id, event_type, case_id, community_code, street_code, payload,
             trace_id, co_owner_code)
-        SELECT e.event_id, e.event_type, e.case_id, e.community_code, e.street_code, e.payload,
+        SELECT e.event_id, e.event_type, e.case_id, e.community_code, e.street_code, e.payload::jsonb,
             e.trace_id, e.co_owner_code
-        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[],
+        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
                     $7::text[], $8::text[])
             WITH ORDINALITY AS e(event_id, event_type, case_id, community_code, street_code, payload,
                                  trace_id, co_owner_code, ord)
@@ -79,10 +80,11 @@ class FeedReader:
         self._pool = pool
 
     async def after(self, scope: FeedScope, after_seq: int, limit: int = 200) -> list[asyncpg.Record]:
-        """Entries with seq > after_seq visible in the scope, oldest first."""
+        """Entries with seq > after_seq visible in the scope, oldest first; ``payload`` as JSON text."""
         return await self._pool.fetch(
             """
-            SELECT seq, event_type, case_id, community_code, street_code, payload, created_at
+            SELECT seq, event_type, case_id, community_code, street_code, payload::text AS payload,
+                created_at
             FROM feed
             WHERE seq > $1
               AND ($2::text IS NULL OR community_code = $2 OR co_owner_code = $2)
