@@ -8,12 +8,11 @@ from collections.abc import Callable, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 
 from shared.events.envelope import OutgoingMessage
+from shared.kafka.partition import partition_for
 
 log = logging.getLogger(__name__)
-_PARTITIONER = DefaultPartitioner()
 
 
 def channel_for(schema: str) -> str:
@@ -141,7 +140,7 @@ class OutboxRelay:
             # consumer's span continues that trace; a span per relayed record would double the
             # tracing cost of a hop and add only the relay's own few milliseconds.
             headers = [(k, v.encode()) for k, v in row["headers"].items()]
-            partition = _PARTITIONER(row["key"], partitions[topic], partitions[topic])
+            partition = partition_for(row["key"], partitions[topic])
             by_partition.setdefault((topic, partition), []).append((row["key"], row["value"], headers))
         futures = []
         for (topic, partition), records in by_partition.items():
