@@ -14,7 +14,10 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 
 def span_record(span: ReadableSpan) -> dict:
-    """The fields `nuanxin trace` needs from one span."""
+    """The fields `nuanxin trace` needs from one span: what each line of a span file holds.
+
+    The exporter writes them with ``span_line``; tests check the two agree.
+    """
     ctx = span.get_span_context()
     return {
         "trace_id": format(ctx.trace_id, "032x"),
