@@ -33,12 +33,13 @@ def extract_from_headers(headers: Mapping[str, bytes]) -> otel_context.Context:
     if match is None:
         return _EMPTY
     version, trace_hex, span_hex, flags, extra = match.groups()
-    if version == b"ff" or (version == b"00" and extra) or not int(trace_hex, 16) or not int(span_hex, 16):
+    trace_id, span_id = int(trace_hex, 16), int(span_hex, 16)
+    if version == b"ff" or (version == b"00" and extra) or not trace_id or not span_id:
         return _EMPTY
     state = headers.get("tracestate")
     span_context = SpanContext(
-        int(trace_hex, 16),
-        int(span_hex, 16),
+        trace_id,
+        span_id,
         is_remote=True,
         trace_flags=TraceFlags(int(flags, 16)),
         trace_state=(
