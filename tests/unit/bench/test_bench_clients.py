@@ -1,0 +1,93 @@
+"""The benchmark's own HTTP clients: what they read off the wire is what the server sent."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench.dashboard import SseReader
+from bench.http_load import Connection, LoadSpec, run_load
+
+RID_A = "0b0c7f3e-5d1a-4c55-9a77-1f7c2f0a9b01"
+RID_B = "6f1d2c3b-4a59-4e68-8d7c-2b1a0f9e8d7c"
+
+
+def test_the_dashboard_reads_whole_events_split_across_chunks():
+    sse = SseReader(port=0, token="t")
+    sse.feed(b'id: 41\ndata: {"kind":"case.opened","payload":{"report_id": "' + RID_A[:10].encode(), now=1.0)
+    assert sse.seen == {} and sse.last_id is None
+    sse.feed(RID_A[10:].encode() + b'"}}\n\nid: 42\ndata: {"report_id": "' + RID_B.encode() + b'"}\n', 2.0)
+    assert sse.seen == {RID_A: 2.0} and sse.last_id == "41"  # event 42 is not whole yet
+    sse.feed(b'\nid: 43\ndata: {"report_id": "' + RID_A.encode() + b'"}\n\n', now=3.0)
+    assert sse.seen == {RID_A: 2.0, RID_B: 3.0}  # the first sighting counts
+    assert sse.last_id == "43"
+    assert sse.events == 3
+
+
+def _sized(status: str, body: bytes) -> bytes:
+    return f"HTTP/1.1 {status}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body
+
+
+async def _serve(responses: list[bytes]) -> tuple[asyncio.Server, list[bytes]]:
+    """A server that answers each request on a connection with the next of ``responses``."""
+    requests: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                sized = [line for line in head.lower().split(b"\r\n") if line.startswith(b"content-length")]
+                length = int(sized[0].split(b":")[1]) if sized else 0
+                requests.append(head + await reader.readexactly(length))
+                writer.write(responses[(len(requests) - 1) % len(responses)])
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0), requests
+
+
+async def test_a_connection_reads_sized_and_chunked_answers_in_turn():
+    server, requests = await _serve(
+        [
+            _sized("201 Created", b'{"ok": true}\n'),
+            b"HTTP/1.1 422 Unprocessable\r\ntransfer-encoding: chunked\r\n\r\n"
+            b'4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n',
+        ]
+    )
+    async with server:
+        conn = await Connection.open(server.sockets[0].getsockname()[1])
+        assert await conn.request(b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}") == (
+            201,
+            b'{"ok": true}\n',
+        )
+        assert await conn.request(b"GET /y HTTP/1.1\r\nHost: h\r\n\r\n") == (422, b'{"a":1}')
+        conn.close()
+    assert [r.split(b" ")[1] for r in requests] == [b"/x", b"/y"]
+
+
+async def test_the_load_records_each_answer_and_the_report_it_names():
+    server, requests = await _serve(
+        [
+            _sized("201 Created", b'{"report_id":"' + RID_A.encode() + b'","ok":1}'),
+            _sized("429 Too Many Requests", b"{}"),
+        ]
+    )
+    async with server:
+        loop = asyncio.get_running_loop()
+        spec = LoadSpec(
+            port=server.sockets[0].getsockname()[1],
+            rate=200,
+            duration_s=0.1,
+            start_at=loop.time(),
+            tokens=["tok"],
+            bbox=(106.4, 29.6, 106.9, 29.9),
+            max_conns=1,  # one connection: the server's answers alternate
+            grace_s=2,
+        )
+        result = await run_load(spec)
+    records = result["records"]
+    assert len(records) == len(requests) == 20
+    assert [r[2] for r in records] == [201, 429] * 10
+    assert [r[3] for r in records] == [RID_A, None] * 10
+    assert all(r[1] >= r[0] > 0 for r in records)
+    assert all(b"Authorization: Bearer tok" in r and b'"kind":"hazard"' in r for r in requests)
