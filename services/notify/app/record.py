@@ -48,9 +48,12 @@ class _CaseEvent:
 def _read(event: IncomingEvent) -> _CaseEvent:
     """Run under the event's span: the feed keeps the trace it belongs to."""
     body = event.body
+    # The fields some case events have and others lack, read from the model's own values: a
+    # getattr that misses goes through pydantic's __getattr__ and an exception each time.
+    field = body.__dict__.get
     kind = kind_of(event.type)
     ctx = trace.get_current_span().get_span_context()
-    category = getattr(body, "category", "") or ""
+    category = field("category") or ""
     return _CaseEvent(
         feed=FeedEntry(
             event_id=event.id,
@@ -65,13 +68,13 @@ def _read(event: IncomingEvent) -> _CaseEvent:
         title=messages.title_for(
             kind,
             category=category,
-            action=getattr(body, "action", None),
-            level=getattr(body, "level", None),
-            deadline=getattr(body, "deadline", None),
-            to_unit=getattr(body, "to_unit_name", None),
+            action=field("action"),
+            level=field("level"),
+            deadline=field("deadline"),
+            to_unit=field("to_unit_name"),
         ),
         urgent=messages.is_urgent(
-            kind, kind=getattr(body, "kind", ""), severity=getattr(body, "severity", ""), category=category
+            kind, kind=field("kind", ""), severity=field("severity", ""), category=category
         ),
         recipients=recipients(
             kind,
@@ -79,8 +82,8 @@ def _read(event: IncomingEvent) -> _CaseEvent:
             street_code=body.street_code,
             co_owner_code=body.co_owner_code,
             reporter_inbox=body.reporter_inbox,
-            level=getattr(body, "level", None),
-            action=getattr(body, "action", None),
+            level=field("level"),
+            action=field("action"),
         ),
     )
 
