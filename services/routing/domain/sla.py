@@ -17,6 +17,8 @@ Basis = Literal["working", "calendar"]
 BASES: tuple[Basis, ...] = ("working", "calendar")
 WILDCARD = "*"
 LADDER = ("community", "street", "district")
+# Combinations remembered by SlaPolicy.rule_for; intake validates categories, so a few dozen occur.
+_MAX_CHOSEN = 4096
 
 # ISO-8601 durations limited to days, hours and minutes: months and years have no fixed length.
 _DURATION = re.compile(r"P(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)?")
@@ -86,6 +88,9 @@ class SlaPolicy:
             raise ValueError("the SLA policy needs a default rule */*/*")
         if loose := [p for p in patterns if p[0] == WILDCARD and p[1] != WILDCARD]:
             raise ValueError(f"a rule naming a category must name its kind: {loose}")
+        # The rules never change, and reports come in a few dozen (kind, category, severity):
+        # the scan through every rule is done once per combination, not once per report.
+        self._chosen: dict[tuple[str, str, str], SlaRule] = {}
 
     @classmethod
     def from_json(cls, path: str | Path, calendar: WorkCalendar) -> SlaPolicy:
@@ -95,7 +100,13 @@ class SlaPolicy:
 
     def rule_for(self, kind: str, category: str, severity: str) -> SlaRule:
         """The most specific rule matching the report; the default rule always matches."""
-        return next(r for r in self._rules if r.matches(kind, category, severity))
+        key = (kind, category, severity)
+        rule = self._chosen.get(key)
+        if rule is None:
+            rule = next(r for r in self._rules if r.matches(kind, category, severity))
+            if len(self._chosen) < _MAX_CHOSEN:
+                self._chosen[key] = rule
+        return rule
 
     def deadlines(self, kind: str, category: str, severity: str, opened_at: datetime) -> Deadlines:
         """Acknowledge-by and resolve-by (UTC) for a case opened at `opened_at`."""
