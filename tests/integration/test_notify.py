@@ -87,6 +87,7 @@ async def test_each_recipient_hears_what_it_must_and_nothing_else(settings):
         await asyncio.sleep(1)
         got = {name: [(n["event_type"], n["reason"]) for n in await inbox(system, t)]
                for name, t in tok.items()}
+        bodies = [n["data"] for n in await inbox(system, tok["w1"])]
         async with system.client(tok["b"]) as b:
             feeds = {"b": (await b.get("/notify/feed")).json()}
     assert got["a"] == [("case.opened", "owner"), ("case.transitioned", "owner"),
@@ -102,6 +103,10 @@ async def test_each_recipient_hears_what_it_must_and_nothing_else(settings):
     assert got["w1"] == [("case.opened", "reporter"), ("case.transitioned", "reporter"),
                          ("case.escalated", "reporter"), ("case.escalated", "reporter")]
     assert got["w2"] == [("case.opened", "reporter")]
+    # Each notification carries its event's body (read from the case's feed entry).
+    assert [(d["case_id"], d.get("level")) for d in bodies] == [
+        (case.case_id, None), (case.case_id, None), (case.case_id, 1), (case.case_id, 2)]
+    assert not any("reporter_inbox" in d for d in bodies)
 
 
 async def test_a_duplicated_event_notifies_each_recipient_once(settings):
@@ -199,7 +204,8 @@ async def test_webhooks_are_signed_retried_with_backoff_and_dead_lettered(settin
                 for client, receiver in ((ca, flaky), (cb, broken)):
                     hook = await client.post("/notify/webhooks", json={"url": f"http://127.0.0.1:{receiver.port}/"})
                     receiver.secret = hook.json()["secret"]
-            await publish(settings, [opened(), opened(community=B)])
+            first = opened()
+            await publish(settings, [first, opened(community=B)])
             await _until(lambda: asyncio.sleep(0, result=len(flaky.calls)), lambda n: n >= 3)
             async with system.client(system.token("ops", "ops")) as ops:
                 dead = await _until(lambda: ops.get("/notify/deliveries/dead"), lambda r: r.json())
@@ -210,6 +216,7 @@ async def test_webhooks_are_signed_retried_with_backoff_and_dead_lettered(settin
     assert len(flaky.calls) == 3 and all(c["signed"] for c in flaky.calls)
     assert len({c["delivery"] for c in flaky.calls}) == 1, "retries carry the same delivery id"
     assert flaky.calls[0]["body"]["event_type"] == "case.opened"
+    assert flaky.calls[0]["body"]["data"]["case_id"] == first.case_id, "the send carries the event's body"
     assert len(broken.calls) == 3
     (letter,) = dead.json()
     assert (letter["channel"], letter["attempts"], letter["last_error"]) == ("webhook", 3, "HTTP 500")
@@ -257,6 +264,7 @@ async def test_wish_events_reach_the_poster_the_donor_and_the_reviewers(settings
             for name, client, n in (("staff", staff, 1), ("poster", poster, 2)):
                 r = await _until(lambda c=client: c.get("/notify/inbox"), lambda r, n=n: len(r.json()) >= n)
                 got[name] = [x["event_type"] for x in r.json()]
+                assert {x["data"]["wish_id"] for x in r.json()} == {wish_id}, "wish notes keep their body"
             donor_inbox = (await donor.get("/notify/inbox")).json()
     assert got == {"staff": ["wish.posted"], "poster": ["wish.approved", "wish.claimed"]}
     assert donor_inbox == [], "claiming tells the poster, not the donor"

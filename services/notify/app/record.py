@@ -126,7 +126,8 @@ class RecordCaseEvent:
                 reason=r.reason,
                 case_id=case.feed.case_id,
                 urgent=case.urgent,
-                payload=case.feed.payload,
+                # Its feed entry holds the body; one copy per recipient would double the writes.
+                payload=None,
             )
             for case in cases.values()
             for r in case.recipients

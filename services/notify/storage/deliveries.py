@@ -13,13 +13,14 @@ async def lease_due(pool: asyncpg.Pool, now: datetime, lease: timedelta, limit: 
         return await conn.fetch(
             """
             UPDATE deliveries d SET next_attempt_at = $2, attempts = d.attempts + 1
-            FROM notifications n
+            FROM notifications n LEFT JOIN feed f ON n.payload IS NULL AND f.event_id = n.event_id
             WHERE d.delivery_id IN (
                 SELECT delivery_id FROM deliveries
                 WHERE status = 'pending' AND next_attempt_at <= $1
                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
             ) AND n.id = d.notification_id
-            RETURNING d.*, n.recipient, n.event_id, n.event_type, n.title, n.payload, n.urgent,
+            RETURNING d.*, n.recipient, n.event_id, n.event_type, n.title,
+                      coalesce(n.payload, f.payload) AS payload, n.urgent,
                       n.created_at AS notified_at
             """,
             now, now + lease, limit,

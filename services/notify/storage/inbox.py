@@ -10,6 +10,14 @@ import asyncpg
 
 from services.notify.domain.preferences import Preferences
 
+# A notification with its body: its own (events without a feed entry) or its event's feed entry's.
+# The feed is append-only, so the entry a notification was written with is always there.
+NOTIFICATIONS = (
+    "SELECT n.id, n.recipient, n.event_id, n.event_type, n.title, n.reason, n.case_id, n.urgent, "
+    "coalesce(n.payload, f.payload) AS payload, n.created_at, n.read_at "
+    "FROM notifications n LEFT JOIN feed f ON n.payload IS NULL AND f.event_id = n.event_id"
+)
+
 
 @dataclass(frozen=True)
 class NewNotification:
@@ -22,8 +30,8 @@ class NewNotification:
     reason: str
     case_id: str | None
     urgent: bool
-    payload: str
-    """JSON text (the recipients of one event share one encoding)."""
+    payload: str | None
+    """JSON text; None for a case event, whose body its feed entry (same event id) holds."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ async def add_notification(
     reason: str,
     case_id: str | None,
     urgent: bool,
-    payload: str,
+    payload: str | None,
 ) -> int | None:
     """Insert one notification; None if this recipient already has this event (a redelivery)."""
     ids = await add_notifications(
@@ -202,8 +210,8 @@ class InboxReader:
     ) -> list[asyncpg.Record]:
         """Notifications of the given inboxes with id > after_id, oldest first."""
         return await self._pool.fetch(
-            "SELECT * FROM notifications WHERE recipient = ANY($1::text[]) AND id > $2 "
-            "AND (NOT $3 OR read_at IS NULL) ORDER BY id LIMIT $4",
+            f"{NOTIFICATIONS} WHERE n.recipient = ANY($1::text[]) AND n.id > $2 "
+            "AND (NOT $3 OR n.read_at IS NULL) ORDER BY n.id LIMIT $4",
             recipients,
             after_id,
             unread_only,
@@ -213,7 +221,7 @@ class InboxReader:
     async def newest(self, recipients: list[str], limit: int) -> list[asyncpg.Record]:
         """The newest notifications, newest first."""
         return await self._pool.fetch(
-            "SELECT * FROM notifications WHERE recipient = ANY($1::text[]) ORDER BY id DESC LIMIT $2",
+            f"{NOTIFICATIONS} WHERE n.recipient = ANY($1::text[]) ORDER BY n.id DESC LIMIT $2",
             recipients,
             limit,
         )
