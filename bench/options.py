@@ -17,7 +17,7 @@ class Options:
     drain_s: float = 20.0
     pipeline_rates: list[float] = field(default_factory=lambda: [500, 1000, 2000, 5000])
     intake_rates: list[float] = field(default_factory=lambda: [250, 500, 1000, 2000])
-    intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000])
+    intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000, 12000])
     intake_stage_s: float = 5.0
     refine_steps: int = 2
     geometry_points: int = 1_000_000

@@ -76,6 +76,9 @@ def targets(r: dict) -> list[dict]:
             True,
             "%",
             f"intake {it['max_accepted_per_s']:,.0f}/s vs bare {it['bare_max_per_s']:,.0f}/s; "
+            + ("" if it.get("bare_saturated", True) else
+               "the bare endpoint kept up with every load offered, so its limit is higher and this "
+               "ratio an upper bound; ")
             + _cpu_ratio(it),
         )
     else:

@@ -113,6 +113,8 @@ class IntakeStage:
             "rates": rows,
             "max_accepted_per_s": max((r["accepted_per_s"] for r in rows["reports"]), default=0.0),
             "bare_max_per_s": max((r["accepted_per_s"] for r in rows["bare"]), default=0.0),
+            # A limit is only measured where the server fell behind the load offered to it.
+            "bare_saturated": any(r["accepted_per_s"] < 0.95 * r["offered"] for r in rows["bare"]),
         }
 
 
