@@ -117,8 +117,36 @@ async def test_the_me_too_search_looks_up_each_area_instead_of_reading_every_ope
         (plan,) = json.loads(await pool.fetchval(f"EXPLAIN (FORMAT JSON) {OPEN_CASES_NEAR}", *args))
         nodes = _plan_nodes(plan["Plan"])
         found = await pool.fetch(OPEN_CASES_NEAR, *args)
+        # Boxes across the edges of the latitude bands (29.75 and 29.8 are edges: 0.005° each),
+        # each with cases just below and just above its edge, against every open case in them
+        # found the slow way.
+        await pool.execute(
+            "INSERT INTO routing.cases (case_id, report_id, kind, category, severity, lon, lat, status, "
+            "opened_at, acknowledge_by, resolve_by) "
+            "SELECT gen_random_uuid(), gen_random_uuid(), 'hazard', 'edge', 'medium', x, y + d, 'open', "
+            "now(), now(), now() FROM unnest(ARRAY[106.455, 106.505], ARRAY[29.75, 29.8]) AS e(x, y), "
+            "unnest(ARRAY[-0.0004, -0.0001, 0.0001, 0.0004]) AS d"
+        )
+        edges = (
+            ["edge", "edge"], [since] * 2,
+            [106.45, 106.5], [29.7485, 29.7985],
+            [106.46, 106.51], [29.7515, 29.8015],
+        )
+        across = {r["case_id"] for r in await pool.fetch(OPEN_CASES_NEAR, *edges)}
+        every = {
+            r["case_id"]
+            for r in await pool.fetch(
+                "SELECT c.case_id FROM routing.cases c, unnest($1::text[], $2::float8[], $3::float8[], "
+                "$4::float8[], $5::float8[]) AS b(category, x0, y0, x1, y1) "
+                "WHERE c.category = b.category AND c.lon BETWEEN b.x0 AND b.x1 "
+                "AND c.lat BETWEEN b.y0 AND b.y1",
+                edges[0], *edges[2:],
+            )
+        }
     on_cases = [n for n in nodes if n.get("Relation Name") == "cases" or n.get("Index Name")]
     assert not [n for n in on_cases if n["Node Type"] == "Seq Scan"], nodes
-    assert {n.get("Index Name") for n in on_cases} & {"cases_open_by_lon"}, nodes
+    (scan,) = [n for n in on_cases if n.get("Index Name") == "cases_open_by_band"]
+    assert "floor" in scan["Index Cond"] and "lon" in scan["Index Cond"], "a band, then a longitude range"
     assert found, "the areas hold cases, and the lookup finds them"
     assert all(29.7 <= r["lat"] <= 29.703 and r["category"].startswith("c") for r in found)
+    assert len(every) == 8 and across == every, "a box across a band edge finds the cases on both sides"

@@ -109,7 +109,7 @@ class AreaQuery:
 
 
 # Open cases of a category inside a box, for many areas at once. OFFSET 0 keeps the subquery a
-# lookup per area (cases_open_by_lon): flattened into a join, the planner, expecting ten areas,
+# lookup per area (cases_open_by_band): flattened into a join, the planner, expecting ten areas,
 # hashed them and read every open case instead.
 OPEN_CASES_NEAR = """
         SELECT DISTINCT c.case_id, c.category, c.lon, c.lat, c.opened_at
@@ -118,6 +118,9 @@ OPEN_CASES_NEAR = """
         CROSS JOIN LATERAL (
             SELECT c.case_id, c.category, c.lon, c.lat, c.opened_at FROM cases c
             WHERE c.category = b.category AND c.status NOT IN ('resolved', 'closed')
+                -- The latitude bands of the box, as the index cases_open_by_band spells them.
+                AND floor(c.lat * 200)::int = ANY (ARRAY(
+                    SELECT generate_series(floor(b.y0 * 200)::int, floor(b.y1 * 200)::int)))
                 AND c.lon BETWEEN b.x0 AND b.x1 AND c.lat BETWEEN b.y0 AND b.y1
                 AND c.opened_at >= b.since
             OFFSET 0
