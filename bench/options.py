@@ -20,6 +20,10 @@ class Options:
     intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000, 12000])
     intake_stage_s: float = 5.0
     refine_steps: int = 2
+    # A short stage can hold while a backlog grows slowly: the highest held loads are run again
+    # this long, highest first, until one holds (at most sustain_tries of them).
+    sustain_s: float = 30.0
+    sustain_tries: int = 3
     geometry_points: int = 1_000_000
     geometry_cap_s: float = 20.0
     sla_deadlines: int = 1_000_000
@@ -39,6 +43,7 @@ class Options:
         self.quick = True
         self.stage_s, self.drain_s, self.intake_stage_s = 2.0, 8.0, 2.0
         self.refine_steps = 0
+        self.sustain_s, self.sustain_tries = 4.0, 1
         self.geometry_points, self.geometry_cap_s = 100_000, 3.0
         self.sla_deadlines, self.sla_due, self.sla_spread_s = 100_000, 10, 3.0
         self.profile_s = 4.0
@@ -64,6 +69,12 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--pipeline-rates", default=None, help="comma list of offered reports/s")
     p.add_argument("--intake-rates", default=None, help="comma list of offered requests/s")
     p.add_argument("--stage-seconds", type=float, default=None, help="seconds per pipeline/pass-through load")
+    p.add_argument(
+        "--sustain-seconds",
+        type=float,
+        default=None,
+        help="seconds of the check that the highest held pipeline load holds (0: no check)",
+    )
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
@@ -76,6 +87,7 @@ def parse_args(argv: list[str] | None) -> Options:
         pipeline_rates=a.pipeline_rates,
         intake_rates=a.intake_rates,
         stage_seconds=a.stage_seconds,
+        sustain_seconds=a.sustain_seconds,
         sla_deadlines=a.sla_deadlines,
         fetch_max_wait_ms=a.fetch_max_wait_ms,
         keep_db=a.keep_db,
@@ -91,6 +103,7 @@ def options_from(
     pipeline_rates: str | None = None,
     intake_rates: str | None = None,
     stage_seconds: float | None = None,
+    sustain_seconds: float | None = None,
     sla_deadlines: int | None = None,
     fetch_max_wait_ms: int | None = None,
     keep_db: bool = False,
@@ -108,6 +121,8 @@ def options_from(
         o.intake_rates = [float(x) for x in intake_rates.split(",")]
     if stage_seconds:
         o.stage_s = o.intake_stage_s = stage_seconds
+    if sustain_seconds is not None:
+        o.sustain_s = sustain_seconds
     if sla_deadlines:
         o.sla_deadlines = sla_deadlines
     if fetch_max_wait_ms:

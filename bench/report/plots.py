@@ -43,6 +43,30 @@ def draw_plots(r: dict, out: Path) -> list[str]:
         fig.savefig(out / "pipeline.png", dpi=110)
         plt.close(fig)
         made.append("pipeline.png")
+    if pipe and any(x.get("timeline") for x in pipe["rates"]):
+        fig, ax = plt.subplots(figsize=(11, 4))
+        for x in sorted(pipe["rates"], key=lambda x: x["offered"]) + pipe.get("sustain_checks", []):
+            line = x.get("timeline") or []
+            if line:
+                ax.plot(
+                    [p["second"] for p in line],
+                    [p["p99_ms"] for p in line],
+                    "-" if x.get("sustain_check") else ":",
+                    label=f"{x['offered']:,.0f}/s p99"
+                    + (f", {x['duration_s']:.0f} s" if x.get("sustain_check") else ""),
+                )
+        ax.axhline(1000, color="grey", lw=0.8, ls="--", label="1 s (held)")
+        ax.set(
+            xlabel="second of the stage (request due)",
+            ylabel="ms",
+            yscale="log",
+            title="End-to-end p99 through each stage",
+        )
+        ax.legend(fontsize=8, ncol=2)
+        fig.tight_layout()
+        fig.savefig(out / "pipeline_timeline.png", dpi=110)
+        plt.close(fig)
+        made.append("pipeline_timeline.png")
     if it:
         fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
         for key, label, mark in (

@@ -65,8 +65,14 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         'open case ("me too") never reach the feed and are left out of the count.',
         "",
         f"Highest sustainable rate: **{fmt(pipe['sustainable_per_s'])} reports/s**"
-        f"{' (lower bound)' if pipe['sustainable_is_lower_bound'] else ''}; best delivered throughput "
-        f"{fmt(pipe['max_throughput_per_s'])} reports/s.",
+        f"{' (lower bound)' if pipe['sustainable_is_lower_bound'] else ''}, held for "
+        f"{fmt(pipe.get('sustain_s'))} s; best delivered throughput "
+        f"{fmt(pipe['max_throughput_per_s'])} reports/s."
+        + (
+            f" The highest load held over a stage was {fmt(pipe['held_short_per_s'])}/s; the last rows "
+            "(marked held for N s) are the check whether the highest held loads hold that long."
+            if pipe.get("sustain_checks") else ""
+        ),
         "",
         "| offered/s | accepted/s | intake p50 / p99 | delivered/s | on stream / expected | e2e p50 |"
         " e2e p99 |"
@@ -74,11 +80,13 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         " | held |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for x in pipe["rates"]:
+    for x in pipe["rates"] + pipe.get("sustain_checks", []):
         cpu = x.get("cpu_cores", {})
         cores = " / ".join(fmt(cpu.get(n), 2) for n in CPU_COLUMNS)
+        mark = " (refine)" if x.get("refinement") else ""
+        mark += f" (held for {fmt(x['duration_s'])} s?)" if x.get("sustain_check") else ""
         L.append(
-            f"| {fmt(x['offered'])}{' (refine)' if x.get('refinement') else ''} | "
+            f"| {fmt(x['offered'])}{mark} | "
             f"{fmt(x['accepted_per_s'])} | {fmt(x['intake_p50_ms'])} / {fmt(x['intake_p99_ms'])} ms | "
             f"{fmt(x['throughput_per_s'])} | {x['delivered']}/{x['expected']} | {fmt(x['p50_ms'])} ms | "
             f"{fmt(x['p99_ms'])} ms | {cores} | {'yes' if x['sustained'] else 'no'} |"
@@ -90,7 +98,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         "| offered/s | " + " | ".join(CPU_COLUMNS[:5]) + " | stack total |",
         "| --- |" + " --- |" * 6,
     ]
-    for x in pipe["rates"]:
+    for x in pipe["rates"] + pipe.get("sustain_checks", []):
         ms = x.get("cpu_ms_per_report", {})
         total = sum(ms.get(n, 0) for n in CPU_COLUMNS[:5])
         L.append(

@@ -38,8 +38,8 @@ def targets(r: dict) -> list[dict]:
         2000,
         True,
         "reports/s",
-        "highest offered load held (≥95% accepted, ≥99% on the stream, throughput ≥90% of offered, "
-        "p99 ≤ 1 s)"
+        f"highest offered load held for {pipe.get('sustain_s', 0) if pipe else 0:.0f} s "
+        "(≥95% accepted, ≥99% on the stream, throughput ≥90% of offered, p99 ≤ 1 s)"
         + (" — lower bound, every load held" if pipe and pipe["sustainable_is_lower_bound"] else ""),
     )
     at1000 = next((x for x in (pipe or {}).get("rates", []) if x["offered"] == 1000), None)
@@ -76,9 +76,12 @@ def targets(r: dict) -> list[dict]:
             True,
             "%",
             f"intake {it['max_accepted_per_s']:,.0f}/s vs bare {it['bare_max_per_s']:,.0f}/s; "
-            + ("" if it.get("bare_saturated", True) else
-               "the bare endpoint kept up with every load offered, so its limit is higher and this "
-               "ratio an upper bound; ")
+            + (
+                ""
+                if it.get("bare_saturated", True)
+                else "the bare endpoint kept up with every load offered, so its limit is higher and this "
+                "ratio an upper bound; "
+            )
             + _cpu_ratio(it),
         )
     else:
