@@ -42,14 +42,21 @@ def targets(r: dict) -> list[dict]:
         "(≥95% accepted, ≥99% on the stream, throughput ≥90% of offered, p99 ≤ 1 s)"
         + (" — lower bound, every load held" if pipe and pipe["sustainable_is_lower_bound"] else ""),
     )
-    at1000 = next((x for x in (pipe or {}).get("rates", []) if x["offered"] == 1000), None)
+    # The longest load at 1,000/s: the sustain check's when it reached down to 1,000/s.
+    at1000 = max(
+        (x for x in (pipe or {}).get("rates", []) + (pipe or {}).get("sustain_checks", [])
+         if x["offered"] == 1000),
+        key=lambda x: x["duration_s"],
+        default=None,
+    )
     add(
         "pipeline p99 < 500 ms at 1,000 reports/s",
         at1000 and at1000["p99_ms"],
         500,
         False,
         "ms",
-        "intake request to the notification on the dashboard stream",
+        "intake request to the notification on the dashboard stream"
+        + (f", over the {at1000['duration_s']:.0f}-s load" if at1000 else ""),
     )
     pt = st.get("passthrough")
     if pipe and pt:
