@@ -79,8 +79,8 @@ def bodies(spec: LoadSpec, n: int) -> list[bytes]:
 class Connection(asyncio.Protocol):
     """One keep-alive HTTP/1.1 connection; responses parsed by httptools (uvicorn's own parser).
 
-    ``request`` writes a prepared request and returns a future of ``(status, body)``; a streamed
-    response (``stream=True``) hands each body chunk to ``on_chunk`` as it arrives instead.
+    ``request`` writes a prepared request and returns a future of ``(status, body)``; given
+    ``on_chunk``, each piece of a body goes to it as it arrives instead (a stream that never ends).
     """
 
     def __init__(self, on_chunk: Callable[[bytes], None] | None = None) -> None:
