@@ -6,21 +6,22 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from services.notify.storage.inbox import BODY, WITH_BODY
+
 
 async def lease_due(pool: asyncpg.Pool, now: datetime, lease: timedelta, limit: int) -> list[asyncpg.Record]:
     """Claim due deliveries for ``lease`` (committed at once, so the sends happen outside a transaction)."""
     async with pool.acquire() as conn, conn.transaction():
         return await conn.fetch(
-            """
+            f"""
             UPDATE deliveries d SET next_attempt_at = $2, attempts = d.attempts + 1
-            FROM notifications n LEFT JOIN feed f ON n.payload IS NULL AND f.event_id = n.event_id
+            FROM {WITH_BODY}
             WHERE d.delivery_id IN (
                 SELECT delivery_id FROM deliveries
                 WHERE status = 'pending' AND next_attempt_at <= $1
                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
             ) AND n.id = d.notification_id
-            RETURNING d.*, n.recipient, n.event_id, n.event_type, n.title,
-                      coalesce(n.payload, f.payload) AS payload, n.urgent,
+            RETURNING d.*, n.recipient, n.event_id, n.event_type, n.title, {BODY} AS payload, n.urgent,
                       n.created_at AS notified_at
             """,
             now, now + lease, limit,

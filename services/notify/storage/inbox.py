@@ -10,12 +10,13 @@ import asyncpg
 
 from services.notify.domain.preferences import Preferences
 
-# A notification with its body: its own (events without a feed entry) or its event's feed entry's.
-# The feed is append-only, so the entry a notification was written with is always there.
+# A notification's body: its own (events without a feed entry) or its event's feed entry's. The
+# feed is append-only, so the entry a notification was written with is always there.
+WITH_BODY = "notifications n LEFT JOIN feed f ON n.payload IS NULL AND f.event_id = n.event_id"
+BODY = "coalesce(n.payload, f.payload)"
 NOTIFICATIONS = (
     "SELECT n.id, n.recipient, n.event_id, n.event_type, n.title, n.reason, n.case_id, n.urgent, "
-    "coalesce(n.payload, f.payload) AS payload, n.created_at, n.read_at "
-    "FROM notifications n LEFT JOIN feed f ON n.payload IS NULL AND f.event_id = n.event_id"
+    f"{BODY} AS payload, n.created_at, n.read_at FROM {WITH_BODY}"
 )
 
 

@@ -22,7 +22,7 @@ class FeedEntry:
     community_code: str | None
     street_code: str | None
     payload: str
-    """The event's body as JSON text: encoded once, stored as jsonb by the feed and the inboxes."""
+    """The event's body as JSON text, encoded once; the event's notifications read it from here."""
     trace_id: str | None
     co_owner_code: str | None = None
 
