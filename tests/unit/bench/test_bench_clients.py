@@ -91,3 +91,27 @@ async def test_the_load_records_each_answer_and_the_report_it_names():
     assert [r[3] for r in records] == [RID_A, None] * 10
     assert all(r[1] >= r[0] > 0 for r in records)
     assert all(b"Authorization: Bearer tok" in r and b'"kind":"hazard"' in r for r in requests)
+
+
+async def test_a_request_sent_ahead_of_its_slot_is_timed_from_when_it_left():
+    # 0.2 ms apart: the load sends whatever is due within a millisecond at once, so most
+    # requests leave before their slot and a local server answers some of them before it.
+    server, _ = await _serve([_sized("201 Created", b"{}")])
+    async with server:
+        loop = asyncio.get_running_loop()
+        spec = LoadSpec(
+            port=server.sockets[0].getsockname()[1],
+            rate=5000,
+            duration_s=0.1,
+            start_at=loop.time(),
+            tokens=["tok"],
+            bbox=(106.4, 29.6, 106.9, 29.9),
+            max_conns=64,
+            grace_s=2,
+        )
+        result = await run_load(spec)
+    records = result["records"]
+    assert [r[2] for r in records] == [201] * 500
+    scheduled = [spec.start_at + i / spec.rate for i in range(500)]
+    assert all(r[0] <= s for r, s in zip(records, scheduled, strict=True))
+    assert all(r[1] >= r[0] for r in records), "an answer timed before its request left"
