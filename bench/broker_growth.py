@@ -43,7 +43,10 @@ async def measure(rate: float, seconds: float, fills: list[int]) -> list[dict]:
         await admin.create_topics([NewTopic("growth", 6, 1)])
         await admin.close()
         consumer = AIOKafkaConsumer(
-            "growth", bootstrap_servers=bootstrap, group_id="growth", fetch_max_wait_ms=20,
+            "growth",
+            bootstrap_servers=bootstrap,
+            group_id="growth",
+            fetch_max_wait_ms=20,
             auto_offset_reset="latest",
         )
         await consumer.start()
@@ -75,10 +78,14 @@ async def measure(rate: float, seconds: float, fills: list[int]) -> list[dict]:
                 idle = await _cores(proc, asyncio.sleep(seconds))
                 busy = await _cores(proc, load())
                 stored += int(rate * seconds)
-                rows.append({"stored_before": stored - int(rate * seconds), "idle_cores": idle,
-                             "load_cores": busy})
-                print(f"{rows[-1]['stored_before']:>9,} stored: polling {idle:.3f} cores, "
-                      f"{rate:,.0f}/s {busy:.3f} cores", flush=True)
+                rows.append(
+                    {"stored_before": stored - int(rate * seconds), "idle_cores": idle, "load_cores": busy}
+                )
+                print(
+                    f"{rows[-1]['stored_before']:>9,} stored: polling {idle:.3f} cores, "
+                    f"{rate:,.0f}/s {busy:.3f} cores",
+                    flush=True,
+                )
         finally:
             poller.cancel()
             await producer.stop()

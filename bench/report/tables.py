@@ -71,7 +71,8 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         + (
             f" The highest load held over a stage was {fmt(pipe['held_short_per_s'])}/s; the last rows "
             "(marked held for N s) are the check whether the highest held loads hold that long."
-            if pipe.get("sustain_checks") else ""
+            if pipe.get("sustain_checks")
+            else ""
         ),
         "",
         "| offered/s | accepted/s | intake p50 / p99 | delivered/s | on stream / expected | e2e p50 |"
@@ -133,9 +134,7 @@ def statements_section(stats: dict | None) -> list[str]:
         return []
     if "error" in stats:
         return [f"PostgreSQL statements: not measured ({stats['error']}).", ""]
-    note = (
-        "Execution time only (pg_stat_statements): parsing, commits and WAL writes are not in it."
-    )
+    note = "Execution time only (pg_stat_statements): parsing, commits and WAL writes are not in it."
     L = [
         f"PostgreSQL statements over all pipeline loads: {stats['total_calls']:,} calls, "
         f"{stats['total_exec_ms']:,.0f} ms executing. {note}",

@@ -44,8 +44,11 @@ def targets(r: dict) -> list[dict]:
     )
     # The longest load at 1,000/s: the sustain check's when it reached down to 1,000/s.
     at1000 = max(
-        (x for x in (pipe or {}).get("rates", []) + (pipe or {}).get("sustain_checks", [])
-         if x["offered"] == 1000),
+        (
+            x
+            for x in (pipe or {}).get("rates", []) + (pipe or {}).get("sustain_checks", [])
+            if x["offered"] == 1000
+        ),
         key=lambda x: x["duration_s"],
         default=None,
     )

@@ -6,13 +6,21 @@ from bench.report.targets import targets
 
 
 def _load(offered: float, seconds: float, p99_ms: float, held: bool) -> dict:
-    return {"offered": offered, "duration_s": seconds, "p99_ms": p99_ms, "sustained": held,
-            "throughput_per_s": offered * 0.99}
+    return {
+        "offered": offered,
+        "duration_s": seconds,
+        "p99_ms": p99_ms,
+        "sustained": held,
+        "throughput_per_s": offered * 0.99,
+    }
 
 
 def _pipeline(rates: list[dict], checks: list[dict]) -> dict:
-    held = [r["offered"] for r in checks if r["sustained"]] if checks else [
-        r["offered"] for r in rates if r["sustained"]]
+    held = (
+        [r["offered"] for r in checks if r["sustained"]]
+        if checks
+        else [r["offered"] for r in rates if r["sustained"]]
+    )
     return {
         "rates": rates,
         "sustain_checks": checks,
@@ -26,9 +34,10 @@ def _pipeline(rates: list[dict], checks: list[dict]) -> dict:
 
 def _intake(bare: list[tuple[float, float]], saturated: bool) -> dict:
     return {
-        "rates": {"reports": [{"server_cpu_ms_per_request": 0.25}],
-                  "bare": [{"offered": o, "accepted_per_s": a, "server_cpu_ms_per_request": 0.10}
-                           for o, a in bare]},
+        "rates": {
+            "reports": [{"server_cpu_ms_per_request": 0.25}],
+            "bare": [{"offered": o, "accepted_per_s": a, "server_cpu_ms_per_request": 0.10} for o, a in bare],
+        },
         "max_accepted_per_s": 4_000.0,
         "bare_max_per_s": max(a for _, a in bare),
         "bare_saturated": saturated,
