@@ -67,6 +67,26 @@ def draw_plots(r: dict, out: Path) -> list[str]:
         fig.savefig(out / "pipeline_timeline.png", dpi=110)
         plt.close(fig)
         made.append("pipeline_timeline.png")
+    cut = [x for x in (pipe or {}).get("rates", []) + (pipe or {}).get("sustain_checks", []) if x.get("hops")]
+    if cut:
+        fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+        labels = [
+            f"{x['offered']:,.0f}/s" + (f", {x['duration_s']:.0f} s" if x.get("sustain_check") else "")
+            for x in cut
+        ]
+        for ax, key, title in ((a, "p50_ms", "p50 of each hop"), (b, "tail_mean_ms", "the slowest 1 %")):
+            left = [0.0] * len(cut)
+            for i, name in enumerate(h["hop"] for h in cut[0]["hops"]["hops"]):
+                widths = [x["hops"]["hops"][i][key] or 0.0 for x in cut]
+                ax.barh(labels, widths, left=left, label=name)
+                left = [lo + w for lo, w in zip(left, widths, strict=True)]
+            ax.set(xlabel="ms", title=f"Where the end-to-end time goes: {title}")
+        a.invert_yaxis()
+        b.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out / "pipeline_hops.png", dpi=110)
+        plt.close(fig)
+        made.append("pipeline_hops.png")
     if it:
         fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
         for key, label, mark in (

@@ -107,6 +107,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
             + " | ".join(fmt(ms.get(n), 2) for n in CPU_COLUMNS[:5])
             + f" | {total:.2f} |"
         )
+    L += hops_section(pipe)
     rtt = [(x["offered"], x.get("pg_round_trip_ms") or {}) for x in pipe["rates"]]
     if any(r.get("n") for _, r in rtt):
         L += [
@@ -125,6 +126,37 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         ]
     L.append("")
     L += statements_section(pipe.get("statements"))
+    return L
+
+
+def hops_section(pipe: dict) -> list[str]:
+    """Each load's end-to-end latency cut into its hops, from the services' spans."""
+    from bench.hops import HOPS
+
+    loads = [x for x in pipe["rates"] + pipe.get("sustain_checks", []) if x.get("hops")]
+    if not loads:
+        return []
+    L = [
+        "",
+        "Where the end-to-end time goes: each report's latency cut at the edges of its spans (the "
+        "intake's POST, routing's and notify's handling of its events) and at the times the load "
+        "client had it due and the stream showed it, so the hops add up to the latency. Each cell: "
+        "p50 / p99 of the hop, then in brackets the mean the slowest 1 % of reports spent in it.",
+        "",
+        "| offered/s | reports cut | " + " | ".join(name for name, _ in HOPS) + " | total p50 / p99 |",
+        "| --- | --- |" + " --- |" * (len(HOPS) + 1),
+    ]
+    for x in loads:
+        h = x["hops"]
+        mark = f" ({fmt(x['duration_s'])} s)" if x.get("sustain_check") else ""
+        L.append(
+            f"| {fmt(x['offered'])}{mark} | {h['n']:,} | "
+            + " | ".join(
+                f"{fmt(c['p50_ms'])} / {fmt(c['p99_ms'])} ({fmt(c['tail_mean_ms'])})" for c in h["hops"]
+            )
+            + f" | {fmt(h['total_p50_ms'])} / {fmt(h['total_p99_ms'])} ms |"
+        )
+    L += ["", "The hops:", ""] + [f"- **{name}**: {what}." for name, what in HOPS]
     return L
 
 

@@ -59,7 +59,8 @@ def targets(r: dict) -> list[dict]:
         False,
         "ms",
         "intake request to the notification on the dashboard stream"
-        + (f", over the {at1000['duration_s']:.0f}-s load" if at1000 else ""),
+        + (f", over the {at1000['duration_s']:.0f}-s load" if at1000 else "")
+        + _slowest_hop(at1000),
     )
     pt = st.get("passthrough")
     if pipe and pt:
@@ -139,3 +140,15 @@ def _cpu_ratio(it: dict) -> str:
     if not a or not b:
         return ""
     return f"CPU per request {a:.2f} ms vs {b:.2f} ms: on equal CPU intake reaches {b / a * 100:.0f}% of bare"
+
+
+def _slowest_hop(load: dict | None) -> str:
+    """Where the slowest 1 % of a load's reports spent most of their time, when spans were read."""
+    hops = (load or {}).get("hops")
+    if not hops:
+        return ""
+    top = max(hops["hops"], key=lambda h: h["tail_mean_ms"])
+    return (
+        f'; the slowest 1 % spent the most time in the hop "{top["hop"]}" '
+        f"(mean {top['tail_mean_ms']:,.0f} ms of {sum(h['tail_mean_ms'] for h in hops['hops']):,.0f})"
+    )

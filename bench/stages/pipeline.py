@@ -8,7 +8,7 @@ import time
 
 import asyncpg
 
-from bench import stack
+from bench import hops, stack
 from bench.console import fmt_ms, log
 from bench.dashboard import SseReader
 from bench.load import http_summary, offer_http, pct
@@ -38,6 +38,7 @@ class PipelineStages:
         self.worker_tokens = [codec.issue(Principal(f"w-bench-{i}", "worker")) for i in range(200)]
         staff = codec.issue(Principal("d-bench", "district_staff"))
         self.sse = SseReader(self.services["notify"].port, staff)
+        self.spans = hops.SpanTail(self.work / "traces")
         self.sse.start()
         await asyncio.wait_for(self.sse.connected.wait(), 30)
         self.seed = 100
@@ -132,6 +133,10 @@ class PipelineStages:
         probe.cancel()
         await asyncio.gather(probe, return_exceptions=True)
         seen = {i: self.sse.seen[i] for i in sched if i in self.sse.seen}
+        # Each service exports its spans within half a second of their end (BatchSpanProcessor).
+        await asyncio.sleep(1.0)
+        journeys = hops.Journeys()
+        journeys.add(self.spans.read_new())
         joined = {i for i in joined if i not in seen}
         lat = [(seen[i] - sched[i]) * 1000 for i in seen]
         # Latency by the second the request was due in: a queue that grows through the stage shows
@@ -166,6 +171,7 @@ class PipelineStages:
             ],
             "cpu_cores": self.rss.cpu_share(t0, t_sent),
             "pg_round_trip_ms": {"p50": pct(rtts, 50), "p99": pct(rtts, 99), "n": len(rtts)},
+            "hops": hops.summarize(journeys.cut(sched, seen, hops.wall_minus_monotonic_ns())),
         }
         # CPU milliseconds per delivered report, per process, over the stage and its drain.
         window = self.rss.cpu_share(t0, time.monotonic())

@@ -80,3 +80,16 @@ def test_the_intake_ratio_admits_when_the_bare_endpoint_never_fell_behind():
     real = fell_behind["intake ≥ 50% of the bare endpoint"]
     assert (real["measured"], real["verdict"]) == ("42.6 %", "MISS")
     assert "upper bound" not in real["note"] and "on equal CPU intake reaches 40% of bare" in real["note"]
+
+
+def test_the_p99_verdict_names_the_hop_the_slowest_reports_spent_most_on():
+    from bench.hops import summarize
+
+    at1000 = _load(1000, 30, 713, True)
+    at1000["hops"] = summarize(
+        [[1.0, 9.0, 80.0, 20.0, 40.0, 10.0, 6.0]] * 99 + [[1.0, 9.0, 80.0, 20.0, 400.0, 10.0, 6.0]]
+    )
+    got = _verdicts({"pipeline": _pipeline([_load(1000, 6, 300, True)], [at1000])})
+
+    note = got["pipeline p99 < 500 ms at 1,000 reports/s"]["note"]
+    assert note.endswith('the slowest 1 % spent the most time in the hop "to notify" (mean 400 ms of 526)')
