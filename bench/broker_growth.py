@@ -3,7 +3,12 @@
 Starts a fresh embedded Tansu, then offers the same produce-and-consume load (``--rate`` records a
 second of 700 bytes, keys in turn, one consumer polling every 20 ms like the services) for
 ``--seconds``, first on an empty topic and then after each fill of ``--fill`` more records, and
-prints the broker's CPU (cores) during each load and while only polling. No assertion: it measures.
+prints the broker's CPU (cores) during each load and while only polling. ``--repeat`` offers the
+load that many times at each point. No assertion: it measures.
+
+What grows is the cost of reading a topic, with the record batches the topic holds: a fill sends
+its records in large batches and adds little, while each load's own small batches (a few records
+each, as the services' relays send them) add much more; ``--fill "" --repeat 5`` shows it.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ async def _cores(proc: psutil.Process, work) -> float:
     return (c1.user + c1.system - c0.user - c0.system) / (t1 - t0)
 
 
-async def measure(rate: float, seconds: float, fills: list[int]) -> list[dict]:
+async def measure(
+    rate: float, seconds: float, fills: list[int], repeat: int = 1, partitions: int = 6
+) -> list[dict]:
     """One row per point: records stored before it, broker cores while polling, and under load."""
     broker = EmbeddedKafka(port=free_port())
     broker.start()
@@ -40,7 +47,7 @@ async def measure(rate: float, seconds: float, fills: list[int]) -> list[dict]:
     try:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         await admin.start()
-        await admin.create_topics([NewTopic("growth", 6, 1)])
+        await admin.create_topics([NewTopic("growth", partitions, 1)])
         await admin.close()
         consumer = AIOKafkaConsumer(
             "growth",
@@ -75,17 +82,16 @@ async def measure(rate: float, seconds: float, fills: list[int]) -> list[dict]:
                     await asyncio.gather(*sends)
                     stored += fill
                     await asyncio.sleep(3)  # let the consumer skip to the end
-                idle = await _cores(proc, asyncio.sleep(seconds))
-                busy = await _cores(proc, load())
-                stored += int(rate * seconds)
-                rows.append(
-                    {"stored_before": stored - int(rate * seconds), "idle_cores": idle, "load_cores": busy}
-                )
-                print(
-                    f"{rows[-1]['stored_before']:>9,} stored: polling {idle:.3f} cores, "
-                    f"{rate:,.0f}/s {busy:.3f} cores",
-                    flush=True,
-                )
+                for _ in range(repeat):
+                    idle = await _cores(proc, asyncio.sleep(seconds))
+                    busy = await _cores(proc, load())
+                    before, stored = stored, stored + int(rate * seconds)
+                    rows.append({"stored_before": before, "idle_cores": idle, "load_cores": busy})
+                    print(
+                        f"{rows[-1]['stored_before']:>9,} stored: polling {idle:.3f} cores, "
+                        f"{rate:,.0f}/s {busy:.3f} cores",
+                        flush=True,
+                    )
         finally:
             poller.cancel()
             await producer.stop()
@@ -100,8 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=1000.0, help="records a second during each load")
     p.add_argument("--seconds", type=float, default=5.0, help="length of each load and idle period")
     p.add_argument("--fill", default="100000,200000", help="comma list: records added before each point")
+    p.add_argument("--repeat", type=int, default=1, help="loads offered at each point, one after another")
+    p.add_argument("--partitions", type=int, default=6, help="partitions of the topic (services: 6)")
     a = p.parse_args(argv)
-    asyncio.run(measure(a.rate, a.seconds, [int(x) for x in a.fill.split(",") if x]))
+    fills = [int(x) for x in a.fill.split(",") if x]
+    asyncio.run(measure(a.rate, a.seconds, fills, max(1, a.repeat), max(1, a.partitions)))
     return 0
 
 
