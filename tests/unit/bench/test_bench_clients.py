@@ -46,6 +46,20 @@ async def _serve(responses: list[bytes]) -> tuple[asyncio.Server, list[bytes]]:
     return await asyncio.start_server(handle, "127.0.0.1", 0), requests
 
 
+def _spec(server: asyncio.Server, *, rate: float, duration_s: float, max_conns: int) -> LoadSpec:
+    """A load on ``server`` starting now, as one worker in the district's bounding box."""
+    return LoadSpec(
+        port=server.sockets[0].getsockname()[1],
+        rate=rate,
+        duration_s=duration_s,
+        start_at=asyncio.get_running_loop().time(),
+        tokens=["tok"],
+        bbox=(106.4, 29.6, 106.9, 29.9),
+        max_conns=max_conns,
+        grace_s=2,
+    )
+
+
 async def test_a_connection_reads_sized_and_chunked_answers_in_turn():
     server, requests = await _serve(
         [
@@ -73,18 +87,8 @@ async def test_the_load_records_each_answer_and_the_report_it_names():
         ]
     )
     async with server:
-        loop = asyncio.get_running_loop()
-        spec = LoadSpec(
-            port=server.sockets[0].getsockname()[1],
-            rate=200,
-            duration_s=0.1,
-            start_at=loop.time(),
-            tokens=["tok"],
-            bbox=(106.4, 29.6, 106.9, 29.9),
-            max_conns=1,  # one connection: the server's answers alternate
-            grace_s=2,
-        )
-        result = await run_load(spec)
+        # One connection: the server's answers alternate.
+        result = await run_load(_spec(server, rate=200, duration_s=0.1, max_conns=1))
     records = result["records"]
     assert len(records) == len(requests) == 20
     assert [r[2] for r in records] == [201, 429] * 10
@@ -98,17 +102,7 @@ async def test_a_request_sent_ahead_of_its_slot_is_timed_from_when_it_left():
     # requests leave before their slot and a local server answers some of them before it.
     server, _ = await _serve([_sized("201 Created", b"{}")])
     async with server:
-        loop = asyncio.get_running_loop()
-        spec = LoadSpec(
-            port=server.sockets[0].getsockname()[1],
-            rate=5000,
-            duration_s=0.1,
-            start_at=loop.time(),
-            tokens=["tok"],
-            bbox=(106.4, 29.6, 106.9, 29.9),
-            max_conns=64,
-            grace_s=2,
-        )
+        spec = _spec(server, rate=5000, duration_s=0.1, max_conns=64)
         result = await run_load(spec)
     records = result["records"]
     assert [r[2] for r in records] == [201] * 500
