@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -38,36 +37,6 @@ async def _tolerant_parser(records: tuple[ConsumerRecord, ...], original: Any) -
     message = await original(safe)
     message.raw_message = records
     return message
-
-
-def fetch_on_demand(consumer: Any) -> None:
-    """Make the consumer fetch when the next batch is asked for, not while one is handled.
-
-    aiokafka fetches a partition again as soon as its buffered records are taken: that fetch
-    brings what arrived during the previous batch, and what arrives during this one is fetched
-    only when the next batch is taken, to be handled in the one after. A record so waits about
-    a batch and a half before it is handled. Here the partitions are paused as a batch is handed
-    out and resumed when the next is asked for, so that fetch brings everything that arrived
-    meanwhile: a record waits about half a batch and one fetch round trip. Still one fetch per
-    batch; offsets are unaffected (the position is only ever what was handed out), and an empty
-    answer leaves the partitions fetching, as an idle consumer should.
-    """
-    if not isinstance(consumer, AIOKafkaConsumer) or getattr(consumer, "_nuanxin_fetch_on_demand", False):
-        return  # faststream's in-memory test broker has no fetcher
-    getmany = consumer.getmany
-
-    async def fetch_then_getmany(*partitions: Any, timeout_ms: int = 0, max_records: int | None = None):
-        paused = consumer.paused()
-        if paused:
-            consumer.resume(*paused)
-        records = await getmany(*partitions, timeout_ms=timeout_ms, max_records=max_records)
-        if records:
-            # Before the fetcher's task runs again: nothing is fetched while this batch is handled.
-            consumer.pause(*consumer.assignment())
-        return records
-
-    consumer.getmany = fetch_then_getmany
-    consumer._nuanxin_fetch_on_demand = True
 
 
 async def _keep_raw(message: Any) -> Any:
@@ -111,7 +80,6 @@ def subscribe(
 
     @subscriber
     async def handle(_body: Any, message: KafkaMessage) -> None:
-        fetch_on_demand(message.consumer)
         per_topic: dict[str, list[ConsumerRecord]] = {}
         for record in message.raw_message:
             per_topic.setdefault(record.topic, []).append(record)
