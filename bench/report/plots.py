@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.report.tables import all_loads
+
 
 def draw_plots(r: dict, out: Path) -> list[str]:
     """Draw the plots the result has data for; returns the file names made."""
@@ -67,7 +69,7 @@ def draw_plots(r: dict, out: Path) -> list[str]:
         fig.savefig(out / "pipeline_timeline.png", dpi=110)
         plt.close(fig)
         made.append("pipeline_timeline.png")
-    cut = [x for x in (pipe or {}).get("rates", []) + (pipe or {}).get("sustain_checks", []) if x.get("hops")]
+    cut = [x for x in all_loads(pipe) if x.get("hops")]
     if cut:
         fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
         labels = [

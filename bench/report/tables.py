@@ -5,6 +5,11 @@ from __future__ import annotations
 CPU_COLUMNS = ("reports", "routing", "notify", "broker", "postgres", "load-client", "harness", "others")
 
 
+def all_loads(pipe: dict | None) -> list[dict]:
+    """Every pipeline load of a run: the stages, then the sustain checks, in the order they ran."""
+    return [*(pipe or {}).get("rates", []), *(pipe or {}).get("sustain_checks", [])]
+
+
 def fmt(v, digits: int = 0, unit: str = "") -> str:
     """A number with thousands separators, "-" when nothing was measured."""
     if v is None:
@@ -81,7 +86,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         " | held |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for x in pipe["rates"] + pipe.get("sustain_checks", []):
+    for x in all_loads(pipe):
         cpu = x.get("cpu_cores", {})
         cores = " / ".join(fmt(cpu.get(n), 2) for n in CPU_COLUMNS)
         mark = " (refine)" if x.get("refinement") else ""
@@ -99,7 +104,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         "| offered/s | " + " | ".join(CPU_COLUMNS[:5]) + " | stack total |",
         "| --- |" + " --- |" * 6,
     ]
-    for x in pipe["rates"] + pipe.get("sustain_checks", []):
+    for x in all_loads(pipe):
         ms = x.get("cpu_ms_per_report", {})
         total = sum(ms.get(n, 0) for n in CPU_COLUMNS[:5])
         L.append(
@@ -133,7 +138,7 @@ def hops_section(pipe: dict) -> list[str]:
     """Each load's end-to-end latency cut into its hops, from the services' spans."""
     from bench.hops import HOPS
 
-    loads = [x for x in pipe["rates"] + pipe.get("sustain_checks", []) if x.get("hops")]
+    loads = [x for x in all_loads(pipe) if x.get("hops")]
     if not loads:
         return []
     L = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bench.report.tables import all_loads
+
 
 def targets(r: dict) -> list[dict]:
     """Each target: what was measured, PASS/MISS and the margin."""
@@ -44,11 +46,7 @@ def targets(r: dict) -> list[dict]:
     )
     # The longest load at 1,000/s: the sustain check's when it reached down to 1,000/s.
     at1000 = max(
-        (
-            x
-            for x in (pipe or {}).get("rates", []) + (pipe or {}).get("sustain_checks", [])
-            if x["offered"] == 1000
-        ),
+        (x for x in all_loads(pipe) if x["offered"] == 1000),
         key=lambda x: x["duration_s"],
         default=None,
     )
