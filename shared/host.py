@@ -34,6 +34,7 @@ from shared.postgres.outbox import OutboxRelay
 from shared.postgres.pool import create_pool
 from shared.postgres.retention import prune_inbox
 from shared.settings import PlatformSettings
+from shared.telemetry.lean import LeanTracer
 from shared.telemetry.metrics import ServiceMetrics
 from shared.telemetry.setup import create_tracer_provider
 from shared.ticker import run_ticks
@@ -136,7 +137,8 @@ class ServiceHost(Generic[F]):
             trace_dir=settings.trace_dir,
             exporter=exporter,
         )
-        self.tracer = self.tracer_provider.get_tracer(f"nuanxin.{spec.name}")
+        # Lean spans (shared/telemetry/lean.py): a report's hops make one each, on the hot path.
+        self.tracer: trace.Tracer = LeanTracer(self.tracer_provider.get_tracer(f"nuanxin.{spec.name}"))
         self.router = spec.router(self.factory, self.tokens)
         self.runtime: Runtime | None = None
         self.relay: OutboxRelay | None = None

@@ -1,0 +1,156 @@
+"""Lean spans reach the exporters as the SDK's own spans of the same calls do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from shared.telemetry.file_exporter import JsonLinesSpanExporter, span_record
+from shared.telemetry.lean import LeanSpan, LeanTracer
+from shared.telemetry.propagation import extract_from_headers
+
+PARENT = {"traceparent": b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+UNSAMPLED_PARENT = {"traceparent": b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
+
+
+def _pair(sampler=None) -> tuple[trace.Tracer, LeanTracer, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=sampler) if sampler is not None else TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    sdk = provider.get_tracer("nuanxin.test")
+    return sdk, LeanTracer(sdk), exporter
+
+
+def _work(tracer: trace.Tracer, headers: dict[str, bytes]) -> None:
+    """What a request does to its span: attributes at start and later, made current, an error."""
+    span = tracer.start_span(
+        "POST /reports",
+        context=extract_from_headers(headers),
+        kind=SpanKind.SERVER,
+        attributes={"http.request.method": "POST", "url.path": "/reports"},
+    )
+    token = otel_context.attach(trace.set_span_in_context(span))
+    try:
+        trace.get_current_span().set_attribute("nuanxin.report_id", "r-1")
+        span.set_attribute("http.response.status_code", 500)
+        span.set_attribute("nuanxin.photos", ["a.jpg", "b.jpg"])  # a list: the SDK makes it a tuple
+        span.record_exception(ValueError("bad"), attributes={"nuanxin.where": "intake"})
+        span.set_status(Status(StatusCode.ERROR, "ValueError: bad"))
+        span.set_status(StatusCode.UNSET)  # ignored, as by the SDK
+    finally:
+        otel_context.detach(token)
+        span.end()
+
+
+def _fields(span: ReadableSpan) -> dict:
+    event = span.events[0]
+    return {
+        "name": span.name,
+        "kind": span.kind,
+        "trace_id": span.context.trace_id,
+        "flags": span.context.trace_flags,
+        "parent": span.parent.span_id if span.parent else None,
+        "attributes": dict(span.attributes),
+        "status": (span.status.status_code, span.status.description),
+        "resource": span.resource.attributes.get("service.name"),
+        "scope": span.instrumentation_scope.name,
+        "event": (event.name, {k: v for k, v in event.attributes.items() if k != "exception.stacktrace"}),
+        "stacktrace": "ValueError: bad" in event.attributes["exception.stacktrace"],
+        "ended_after_start": span.end_time >= span.start_time,
+    }
+
+
+@pytest.mark.parametrize("headers", [PARENT, {}], ids=["continued", "root"])
+def test_a_lean_span_is_exported_with_what_the_sdk_span_of_the_same_calls_has(headers):
+    sdk, lean, exporter = _pair()
+    _work(sdk, headers)
+    _work(lean, headers)
+    expected, got = exporter.get_finished_spans()
+    if not headers:  # a root span starts its own trace
+        assert got.context.trace_id != expected.context.trace_id
+    assert {**_fields(got), "trace_id": None} == {**_fields(expected), "trace_id": None}
+    if headers:
+        assert got.context.trace_id == expected.context.trace_id
+    assert got.attributes["nuanxin.photos"] == ("a.jpg", "b.jpg")
+    assert got.context.span_id != expected.context.span_id
+
+
+def test_the_file_exporter_writes_a_lean_span_as_it_reads_back(tmp_path: Path):
+    provider = TracerProvider()
+    exporter = JsonLinesSpanExporter(tmp_path)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    lean = LeanTracer(provider.get_tracer("nuanxin.test"))
+    _work(lean, PARENT)
+    (line,) = (tmp_path / next(iter(p.name for p in tmp_path.iterdir()))).read_text().splitlines()
+    written = json.loads(line)
+    assert written["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert written["parent_id"] == "00f067aa0ba902b7"
+    assert written["attributes"]["nuanxin.report_id"] == "r-1"
+    assert written["status"] == "ERROR"
+
+
+def test_an_unsampled_parent_gives_an_unrecorded_span_in_the_same_trace():
+    _, lean, exporter = _pair()
+    span = lean.start_span("x", context=extract_from_headers(UNSAMPLED_PARENT))
+    assert not span.is_recording() and not isinstance(span, LeanSpan)
+    assert format(span.get_span_context().trace_id, "032x") == "4bf92f3577b34da6a3ce929d0e0e4736"
+    span.end()
+    assert exporter.get_finished_spans() == ()
+
+
+def test_the_sdk_tracers_sampler_decides():
+    _, lean, exporter = _pair(sampler=ParentBased(ALWAYS_OFF))
+    lean.start_span("dropped").end()
+    assert exporter.get_finished_spans() == ()
+    _, lean, exporter = _pair(sampler=TraceIdRatioBased(0.5))
+    for _ in range(400):
+        lean.start_span("half").end()
+    assert 100 < len(exporter.get_finished_spans()) < 300
+
+
+def test_a_span_ends_once_and_takes_nothing_after():
+    _, lean, exporter = _pair()
+    span = lean.start_span("once")
+    span.end()
+    span.set_attribute("late", 1)
+    span.end()
+    (exported,) = exporter.get_finished_spans()
+    assert "late" not in exported.attributes
+    assert not span.is_recording()
+
+
+def test_as_a_current_span_an_escaping_error_is_recorded_and_the_span_ended():
+    _, lean, exporter = _pair()
+    with pytest.raises(RuntimeError), lean.start_as_current_span("tick") as span:
+        assert trace.get_current_span() is span
+        raise RuntimeError("db gone")
+    (exported,) = exporter.get_finished_spans()
+    assert exported.status.status_code is StatusCode.ERROR
+    assert exported.events[0].attributes["exception.type"] == "RuntimeError"
+
+
+def test_attribute_limits_from_the_environment_apply(monkeypatch):
+    monkeypatch.setenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4")
+    monkeypatch.setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "2")
+    _, lean, exporter = _pair()
+    lean.start_span("limited", attributes={"a": "abcdefgh", "b": 1, "c": 2}).end()
+    (exported,) = exporter.get_finished_spans()
+    assert len(exported.attributes) == 2 and exported.attributes.get("a", "abcd") == "abcd"
+    assert span_record(exported)["name"] == "limited"
+
+
+def test_a_disabled_sdk_gives_its_non_recording_spans(monkeypatch):
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    provider = TracerProvider()
+    lean = LeanTracer(provider.get_tracer("nuanxin.test"))
+    span = lean.start_span("off")
+    assert not span.is_recording()
