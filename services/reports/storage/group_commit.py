@@ -27,13 +27,18 @@ class StoreClosed(ConnectionError):
 
 
 class GroupCommit(Generic[T, R]):
-    """Queues items; one writer task commits everything pending (up to ``max_batch``) at once.
+    """Queues items; a writer task commits everything pending (up to ``max_batch``) at once.
 
     ``commit(items)`` writes the items in ONE transaction and returns one result per item, in
-    order; it must be correct for a single item too. If it fails for a reason other than the
-    infrastructure, each item is committed alone, so a bad item fails only its own caller.
-    A caller that is cancelled before its item is taken is dropped; after, its item is committed
-    (or not) with the others. Either way nothing is written twice.
+    order; it must be correct for a single item too, and for two transactions running at once.
+    If it fails for a reason other than the infrastructure, each item is committed alone, so a
+    bad item fails only its own caller. A caller that is cancelled before its item is taken is
+    dropped; after, its item is committed (or not) with the others. Either way nothing is
+    written twice.
+
+    Up to ``max_writers`` transactions are in flight: while one commits, the items that arrive
+    are taken by another instead of waiting for it. With one writer, a batch holding most of the
+    callers left the event loop idle for its whole commit, and the next batch held the few others.
     """
 
     def __init__(
@@ -41,15 +46,21 @@ class GroupCommit(Generic[T, R]):
         commit: Callable[[Sequence[T]], Awaitable[Sequence[R]]],
         *,
         max_batch: int = 500,
+        max_writers: int = 2,
         name: str = "group-commit",
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
+        if max_writers < 1:
+            raise ValueError("max_writers must be at least 1")
         self._commit = commit
         self._max_batch = max_batch
+        self._max_writers = max_writers
         self._name = name
         self._queue: deque[tuple[T, asyncio.Future[R]]] = deque()
-        self._writer: asyncio.Task[None] | None = None
+        self._writers: set[asyncio.Task[None]] = set()
+        # A writer started but not yet taking: it will take what is queued, so none is started.
+        self._starting = False
         self._closed = False
         self.commits = 0
         """Transactions committed (a batch, or one item after its batch failed)."""
@@ -57,8 +68,8 @@ class GroupCommit(Generic[T, R]):
 
     @property
     def writing(self) -> bool:
-        """Whether the writer task is running; it ends whenever nothing is queued."""
-        return self._writer is not None and not self._writer.done()
+        """Whether a writer task is running; each ends whenever nothing is queued."""
+        return any(not writer.done() for writer in self._writers)
 
     async def submit(self, item: T) -> R:
         """Commit the item with whatever else is pending; returns its result after the commit."""
@@ -66,31 +77,38 @@ class GroupCommit(Generic[T, R]):
             raise StoreClosed(f"{self._name} is closed")
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
-        if self._writer is None or self._writer.done():
+        if not self._starting and len(self._writers) < self._max_writers:
+            self._starting = True
             # A fresh context: the writer must not carry the first caller's span for its lifetime.
-            self._writer = asyncio.create_task(
+            writer = asyncio.create_task(
                 self._run(), name=f"{self._name}:writer", context=contextvars.Context()
             )
-            self._writer.add_done_callback(self._report_crash)
+            self._writers.add(writer)
+            writer.add_done_callback(self._writer_done)
         return await future
 
     async def close(self, timeout: float = 5.0) -> None:
-        """Take no more items and wait for the queued ones to commit (the writer is cancelled after
-        ``timeout``: those still waiting then get StoreClosed)."""
+        """Take no more items and wait for the queued ones to commit (the writers are cancelled
+        after ``timeout``: those still waiting then get StoreClosed)."""
         self._closed = True
-        writer = self._writer
-        if writer is None or writer.done():
+        writers = {writer for writer in self._writers if not writer.done()}
+        if not writers:
             return
-        await asyncio.wait({writer}, timeout=timeout)
-        if not writer.done():
+        _, pending = await asyncio.wait(writers, timeout=timeout)
+        for writer in pending:
             writer.cancel()
-            await asyncio.wait({writer})
+        if pending:
+            await asyncio.wait(pending)
 
     async def _run(self) -> None:
         # Runs while there is work and ends when the queue is empty, so it never outlives it.
         batch: list[tuple[T, asyncio.Future[R]]] = []
         try:
-            while batch := self._take():
+            while True:
+                batch = self._take()
+                self._starting = False
+                if not batch:
+                    return
                 await self._write(batch)
         except BaseException:
             # Cancelled (shutdown) mid-batch: its outcome is unknown to the callers, as when a
@@ -151,6 +169,9 @@ class GroupCommit(Generic[T, R]):
             if not future.done():
                 future.set_exception(error)
 
-    def _report_crash(self, task: asyncio.Task[None]) -> None:
+    def _writer_done(self, task: asyncio.Task[None]) -> None:
+        self._writers.discard(task)
+        if not self._writers:
+            self._starting = False  # a writer cancelled before it ran never cleared it
         if not task.cancelled() and task.exception() is not None:
             log.error("%s: writer died", self._name, exc_info=task.exception())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -165,6 +164,10 @@ class PostgresReportStore:
             if item.idempotency_key is None
             or first.setdefault((item.report.reporter_id, item.idempotency_key), item) is item
         ]
+        if first:
+            # Two batches may commit at once (GroupCommit's writers): taking the (reporter, key)
+            # index entries in one order keeps them from waiting on each other in a cycle.
+            fresh.sort(key=lambda item: (item.report.reporter_id, item.idempotency_key or ""))
         # One statement, so one round trip and its own transaction: the reports, the outbox rows
         # of those inserted (a replay has none) and the relay's wake-up commit together.
         messages = [item.message for item in fresh]
@@ -178,8 +181,9 @@ class PostgresReportStore:
             [m.value for m in messages],
             channel_for(SCHEMA),
         )
+        # report_id is always made by str(uuid4()), so it is already in the form str(UUID) gives.
         inserted = {str(r) for r in row["inserted"] or ()}
-        created = [str(uuid.UUID(item.report.report_id)) in inserted for item in items]
+        created = [item.report.report_id in inserted for item in items]
         replays = [item for item, new in zip(items, created, strict=True) if not new]
         existing: dict[tuple[str, str | None], Report] = {}
         if replays:

@@ -17,7 +17,7 @@ from shared.postgres.pool import create_pool
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     """The reports schema, migrated, and a pool inside it."""
     await migrate.upgrade(database_url, schema="reports", script_location=SPEC.migrations)
-    pool = await create_pool(database_url, schema="reports", max_size=4)
+    pool = await create_pool(database_url, schema="reports", max_size=8)  # writers, lock holders, checks
     yield pool
     await pool.close()
 

@@ -44,14 +44,14 @@ async def outbox_keys(pool: asyncpg.Pool) -> list[str]:
     )
 
 
-async def wait_for_lock_wait(pool: asyncpg.Pool) -> None:
-    """Until some backend of this database waits on a lock."""
+async def wait_for_lock_wait(pool: asyncpg.Pool, backends: int = 1) -> None:
+    """Until ``backends`` backends of this database wait on a lock."""
     for _ in range(200):
         waiting = await pool.fetchval(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
-        if waiting:
+        if waiting >= backends:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the intake batch never blocked")

@@ -168,42 +168,96 @@ async def test_an_infrastructure_error_goes_to_every_waiting_request(database_ur
     await store.close()
 
 
-async def test_cancelled_requests_are_committed_or_not_and_their_key_still_works(store, pool):
-    blocked, taken, queued = make_report("w-a"), make_report("w-b"), make_report("w-c")
-    # Another transaction holds the key of `blocked`: the batch's insert waits for it.
+async def _hold_key(pool: asyncpg.Pool, reporter: str, key: str) -> tuple[asyncpg.Connection, object]:
+    """Another transaction inserts (reporter, key) and stays open: a batch with that key waits."""
     holder = await pool.acquire()
     tx = holder.transaction()
     await tx.start()
     await holder.execute(
         "INSERT INTO reports (report_id, reporter_id, kind, category, severity, lon, lat, reporter_hidden, "
         "idempotency_key, status, submitted_at, updated_at) "
-        "VALUES (gen_random_uuid(), 'w-a', 'hazard', 'road_damage', 'low', 0, 0, false, 'ka', 'submitted', "
-        "now(), now())"
+        "VALUES (gen_random_uuid(), $1, 'hazard', 'road_damage', 'low', 0, 0, false, $2, 'submitted', "
+        "now(), now())",
+        reporter,
+        key,
     )
+    return holder, tx
+
+
+async def _release(pool: asyncpg.Pool, held: tuple[asyncpg.Connection, object]) -> None:
+    holder, tx = held
+    await tx.rollback()  # type: ignore[attr-defined]
+    await pool.release(holder)
+
+
+async def test_while_a_batch_waits_on_the_database_new_reports_commit_in_a_second_one(store, pool):
+    held = await _hold_key(pool, "w-a", "ka")
+    try:
+        blocked = asyncio.create_task(add(store, make_report("w-a"), "ka"))
+        await wait_for_lock_wait(pool, 1)
+        # The first writer is stuck in its INSERT; these are taken by the second and answered.
+        others = [make_report(f"w-{i}") for i in range(5)]
+        done = await asyncio.wait_for(asyncio.gather(*(add(store, r) for r in others)), 10)
+        assert [created for _, created in done] == [True] * 5
+        assert not blocked.done()
+    finally:
+        await _release(pool, held)
+    assert (await blocked)[1] is True
+    assert store.intake.commits == 2
+
+
+async def test_cancelled_requests_are_committed_or_not_and_their_key_still_works(store, pool):
+    blocked, taken, queued = make_report("w-a"), make_report("w-b"), make_report("w-c")
+    # Other transactions hold the keys of `blocked` and of a second batch: both writers wait.
+    held = [await _hold_key(pool, "w-a", "ka"), await _hold_key(pool, "w-d", "kd")]
     try:
         first = asyncio.create_task(add(store, blocked, "ka"))
         second = asyncio.create_task(add(store, taken, "kb"))
-        await wait_for_lock_wait(pool)
+        await wait_for_lock_wait(pool, 1)
+        fourth = asyncio.create_task(add(store, make_report("w-d"), "kd"))
+        await wait_for_lock_wait(pool, 2)
         third = asyncio.create_task(add(store, queued, "kc"))
         await asyncio.sleep(0.05)
-        second.cancel()  # taken by the writer already: committed with its batch
-        third.cancel()  # still queued: never written
+        second.cancel()  # taken by the first writer already: committed with its batch
+        third.cancel()  # still queued, both writers busy: never written
         with pytest.raises(asyncio.CancelledError):
             await second
         with pytest.raises(asyncio.CancelledError):
             await third
     finally:
-        await tx.rollback()
-        await pool.release(holder)
+        for h in held:
+            await _release(pool, h)
 
     assert await first == (blocked, True)
+    assert (await fourth)[1] is True
     assert await pool.fetchval("SELECT count(*) FROM reports WHERE reporter_id = 'w-b'") == 1
     assert await pool.fetchval("SELECT count(*) FROM reports WHERE reporter_id = 'w-c'") == 0
     retried_b = await add(store, make_report("w-b"), "kb")
     assert (retried_b[0].report_id, retried_b[1]) == (taken.report_id, False)
     retried_c = await add(store, queued, "kc")
     assert retried_c == (queued, True)
-    assert await outbox_keys(pool) == sorted([blocked.report_id, taken.report_id, queued.report_id])
+    assert await pool.fetchval("SELECT count(*) FROM reports") == 4  # w-a, w-b, w-c, w-d once each
+
+
+async def test_keys_resent_while_batches_commit_side_by_side_are_each_one_report(store, pool):
+    # Ten phones each resending the same five keyed reports in every round, in a different order
+    # each time, while earlier rounds may still be committing in the other transaction.
+    rounds = []
+    for n in range(8):
+        order = [(f"w-{p}", f"k-{(i + n) % 5}") for p in range(10) for i in range(5)]
+        if n % 2:
+            order.reverse()
+        rounds.append(asyncio.gather(*(add(store, make_report(w), k) for w, k in order)))
+        await asyncio.sleep(0)
+    results = [r for batch in await asyncio.gather(*rounds) for r in batch]
+
+    assert await pool.fetchval("SELECT count(*) FROM reports") == 50
+    assert sum(created for _, created in results) == 50
+    ids = await pool.fetch("SELECT reporter_id, idempotency_key, report_id::text AS id FROM reports")
+    by_key = {(r["reporter_id"], r["idempotency_key"]): r["id"] for r in ids}
+    assert len(by_key) == 50
+    assert len(await outbox_keys(pool)) == 50
+    assert store.intake.committed_items == len(results)
 
 
 async def test_close_commits_what_was_handed_in_then_refuses(store, pool):
