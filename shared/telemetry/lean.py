@@ -8,9 +8,9 @@ same things (name, ids, parent, kind, attributes, events, status, times, resourc
 the SDK tracer's own sampler and id generator, and hands an SDK ``ReadableSpan`` to the same
 span processors at ``end()``; exporters (JSON lines, OTLP) see no difference. What differs:
 
-- plain attribute values (str, bool, int, float) are stored as given; anything else, or a
-  configured limit (``OTEL_ATTRIBUTE_*``), is cleaned by the SDK's ``BoundedAttributes`` at
-  ``end()``, so the exported attributes are the same;
+- plain attribute values (str, bool, int, float) under text keys are stored as given; anything
+  else, or a configured limit (``OTEL_SPAN_ATTRIBUTE_*``), sends them through the SDK's
+  ``BoundedAttributes`` at ``end()``, so the exported attributes are the same;
 - a span is not thread-safe (it lives on one event loop, as every span here does);
 - span processors get ``on_start`` and ``on_end``, not the SDK's private ``_on_ending``.
 
@@ -110,8 +110,8 @@ class LeanSpan(trace.Span):
             log.warning("Setting attribute on ended span.")
             return
         self._attributes[key] = value
-        if type(value) not in _PLAIN:
-            self._clean = True
+        if type(value) not in _PLAIN or not key or type(key) is not str:
+            self._clean = True  # the SDK's BoundedAttributes drops or converts it at end()
 
     def set_attributes(self, attributes: Mapping[str, types.AttributeValue]) -> None:
         """Set several attributes."""
@@ -283,7 +283,7 @@ class LeanTracer(trace.Tracer):
             return trace.NonRecordingSpan(span_context)
         given = sampled.attributes
         values = dict(given) if given else {}
-        clean = any(type(v) not in _PLAIN for v in values.values())
+        clean = any(type(v) not in _PLAIN or not k or type(k) is not str for k, v in values.items())
         span = LeanSpan(
             self, name, span_context, parent, kind, values, clean,
             start_time if start_time is not None else time_ns(),

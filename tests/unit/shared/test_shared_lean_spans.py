@@ -43,6 +43,8 @@ def _work(tracer: trace.Tracer, headers: dict[str, bytes]) -> None:
         trace.get_current_span().set_attribute("nuanxin.report_id", "r-1")
         span.set_attribute("http.response.status_code", 500)
         span.set_attribute("nuanxin.photos", ["a.jpg", "b.jpg"])  # a list: the SDK makes it a tuple
+        span.set_attribute("nuanxin.none", None)  # kept by this SDK as None
+        span.set_attribute("", "no key")  # not a valid key: the SDK drops it
         span.record_exception(ValueError("bad"), attributes={"nuanxin.where": "intake"})
         span.set_status(Status(StatusCode.ERROR, "ValueError: bad"))
         span.set_status(StatusCode.UNSET)  # ignored, as by the SDK
@@ -81,6 +83,7 @@ def test_a_lean_span_is_exported_with_what_the_sdk_span_of_the_same_calls_has(he
     if headers:
         assert got.context.trace_id == expected.context.trace_id
     assert got.attributes["nuanxin.photos"] == ("a.jpg", "b.jpg")
+    assert got.attributes["nuanxin.none"] is None and "" not in got.attributes
     assert got.context.span_id != expected.context.span_id
 
 
