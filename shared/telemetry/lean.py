@@ -52,6 +52,7 @@ class LeanSpan(trace.Span):
         "_events",
         "_kind",
         "_name",
+        "_on_error",
         "_parent",
         "_start",
         "_status",
@@ -68,8 +69,10 @@ class LeanSpan(trace.Span):
         attributes: dict[str, Any],
         clean: bool,
         start_time: int,
+        on_error: tuple[bool, bool] = (True, True),
     ) -> None:
         self._tracer = tracer
+        self._on_error = on_error  # record_exception, set_status_on_exception
         self._name = name
         self._context = context
         self._parent = parent
@@ -181,6 +184,16 @@ class LeanSpan(trace.Span):
             event.update(attributes)
         self.add_event("exception", event, timestamp)
 
+    def __exit__(self, exc_type: Any, exc_val: BaseException | None, exc_tb: Any) -> None:
+        """``with tracer.start_span(...) as span:`` ends it, recording an escaping error as the SDK."""
+        if exc_val is not None and self._end is None:
+            record, set_status = self._on_error
+            if record:
+                self.record_exception(exc_val, escaped=True)
+            if set_status:
+                self.set_status(Status(StatusCode.ERROR, f"{type(exc_val).__name__}: {exc_val}"))
+        self.end()
+
     def end(self, end_time: int | None = None) -> None:
         """Hand the finished span to the tracer's span processors (once)."""
         if self._end is not None:
@@ -287,6 +300,7 @@ class LeanTracer(trace.Tracer):
         span = LeanSpan(
             self, name, span_context, parent, kind, values, clean,
             start_time if start_time is not None else time_ns(),
+            (record_exception, set_status_on_exception),
         )
         self._processor.on_start(span, parent_context=context)  # type: ignore[arg-type]
         return span

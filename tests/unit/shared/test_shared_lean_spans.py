@@ -157,3 +157,21 @@ def test_a_disabled_sdk_gives_its_non_recording_spans(monkeypatch):
     lean = LeanTracer(provider.get_tracer("nuanxin.test"))
     span = lean.start_span("off")
     assert not span.is_recording()
+
+
+@pytest.mark.parametrize("flags", [(True, True), (False, False)], ids=["recorded", "not-recorded"])
+def test_a_span_used_as_a_context_manager_handles_an_error_as_the_sdks_does(flags):
+    sdk, lean, exporter = _pair()
+    for tracer in (sdk, lean):
+        with pytest.raises(KeyError), tracer.start_span(
+            "batch", record_exception=flags[0], set_status_on_exception=flags[1]
+        ):
+            raise KeyError("gone")
+    expected, got = exporter.get_finished_spans()
+    assert (got.status.status_code, got.status.description) == (
+        expected.status.status_code, expected.status.description
+    )
+    assert [(e.name, e.attributes["exception.escaped"]) for e in got.events] == [
+        (e.name, e.attributes["exception.escaped"]) for e in expected.events
+    ]
+    assert len(got.events) == (1 if flags[0] else 0)
