@@ -8,9 +8,11 @@ same things (name, ids, parent, kind, attributes, events, status, times, resourc
 the SDK tracer's own sampler and id generator, and hands an SDK ``ReadableSpan`` to the same
 span processors at ``end()``; exporters (JSON lines, OTLP) see no difference. What differs:
 
-- plain attribute values (str, bool, int, float) under text keys are stored as given; anything
-  else, or a configured limit (``OTEL_SPAN_ATTRIBUTE_*``), sends them through the SDK's
-  ``BoundedAttributes`` at ``end()``, so the exported attributes are the same;
+- plain attribute values (str, bool, int, float) under text keys are stored as given; any other
+  key or value goes through the SDK's ``BoundedAttributes`` when set, and a configured limit
+  (``OTEL_SPAN_ATTRIBUTE_*``) is applied by it at ``end()``, so the exported attributes are the
+  same;
+- ``start_as_current_span`` is a context manager, not a decorator for coroutines;
 - a span is not thread-safe (it lives on one event loop, as every span here does);
 - span processors get ``on_start`` and ``on_end``, not the SDK's private ``_on_ending``.
 
@@ -24,6 +26,7 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from time import time_ns
+from types import MappingProxyType
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -31,6 +34,7 @@ from opentelemetry import trace
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits
 from opentelemetry.sdk.trace import Tracer as SdkTracer
+from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.util import types
 
@@ -46,8 +50,8 @@ class LeanSpan(trace.Span):
 
     __slots__ = (
         "_attributes",
-        "_clean",
         "_context",
+        "_dropped",
         "_end",
         "_events",
         "_kind",
@@ -67,9 +71,9 @@ class LeanSpan(trace.Span):
         parent: SpanContext | None,
         kind: SpanKind,
         attributes: dict[str, Any],
-        clean: bool,
         start_time: int,
         on_error: tuple[bool, bool] = (True, True),
+        dropped: int = 0,
     ) -> None:
         self._tracer = tracer
         self._on_error = on_error  # record_exception, set_status_on_exception
@@ -78,7 +82,7 @@ class LeanSpan(trace.Span):
         self._parent = parent
         self._kind = kind
         self._attributes = attributes
-        self._clean = clean
+        self._dropped = dropped  # attributes refused or evicted, counted as the SDK counts them
         self._events: list[Event] = []
         self._status = _UNSET
         self._start = start_time
@@ -96,8 +100,8 @@ class LeanSpan(trace.Span):
 
     @property
     def attributes(self) -> Mapping[str, Any]:
-        """The attributes set so far."""
-        return self._attributes
+        """The attributes set so far (read-only, as the SDK's)."""
+        return MappingProxyType(self._attributes)
 
     def get_span_context(self) -> SpanContext:
         """The span's own context (trace id, span id, flags)."""
@@ -112,9 +116,29 @@ class LeanSpan(trace.Span):
         if self._end is not None:
             log.warning("Setting attribute on ended span.")
             return
-        self._attributes[key] = value
-        if type(value) not in _PLAIN or not key or type(key) is not str:
-            self._clean = True  # the SDK's BoundedAttributes drops or converts it at end()
+        if type(value) not in _PLAIN or type(key) is not str or not key:
+            # Cleaned now, as the SDK does on set: a bad key or value is dropped with a warning,
+            # a sequence copied to a tuple (so later changes to it are not exported).
+            cleaned = BoundedAttributes(
+                None, immutable=False, max_value_len=self._tracer.limits.max_span_attribute_length
+            )
+            cleaned[key] = value
+            if key not in cleaned:
+                self._dropped += cleaned.dropped or 1
+                return
+            value = cleaned[key]
+        attributes = self._attributes
+        if key in attributes:
+            del attributes[key]  # the SDK re-inserts: the latest value is the newest attribute
+        else:
+            limit = self._tracer.limits.max_span_attributes
+            if limit is not None and len(attributes) >= limit:  # the SDK drops the oldest
+                if not limit:
+                    self._dropped += 1
+                    return
+                del attributes[next(iter(attributes))]
+                self._dropped += 1
+        attributes[key] = value
 
     def set_attributes(self, attributes: Mapping[str, types.AttributeValue]) -> None:
         """Set several attributes."""
@@ -207,23 +231,21 @@ class LeanSpan(trace.Span):
         tracer = self._tracer
         limits = tracer.limits
         attributes: Mapping[str, Any] = self._attributes
-        if (
-            self._clean
-            or limits.max_span_attribute_length is not None
-            or (limits.max_span_attributes is not None and len(attributes) > limits.max_span_attributes)
-        ):
-            attributes = BoundedAttributes(
+        if self._dropped or limits.max_span_attribute_length is not None:
+            bounded = BoundedAttributes(
                 limits.max_span_attributes, attributes,
                 max_value_len=limits.max_span_attribute_length, immutable=True,
             )
-        events = self._events
-        if limits.max_events is not None and len(events) > limits.max_events:
-            events = events[-limits.max_events:]  # the SDK keeps the latest
+            bounded.dropped += self._dropped
+            attributes = bounded
+        events: Sequence[Event] = self._events
+        if events:
+            events = BoundedList.from_seq(limits.max_events, events)  # the latest, and a drop count
         return ReadableSpan(
             self._name,
             self._context,
             self._parent,
-            tracer.resource,
+            tracer.sdk.resource,  # type: ignore[attr-defined]
             attributes,
             events,
             (),
@@ -243,7 +265,6 @@ class LeanTracer(trace.Tracer):
         self._sdk = sdk
         self._lean = isinstance(sdk, SdkTracer)
         if isinstance(sdk, SdkTracer):
-            self.resource = sdk.resource
             self.scope = sdk._instrumentation_scope  # exported with each span
             self._sampler = sdk.sampler
             self._ids = sdk.id_generator
@@ -296,11 +317,21 @@ class LeanTracer(trace.Tracer):
             return trace.NonRecordingSpan(span_context)
         given = sampled.attributes
         values = dict(given) if given else {}
-        clean = any(type(v) not in _PLAIN or not k or type(k) is not str for k, v in values.items())
+        dropped = 0
+        limits = self.limits
+        if (limits.max_span_attributes is not None and len(values) > limits.max_span_attributes) or any(
+            type(v) not in _PLAIN or type(k) is not str or not k for k, v in values.items()
+        ):
+            # Cleaned, bounded and copied as the SDK's span does when it starts.
+            bounded = BoundedAttributes(
+                limits.max_span_attributes, values, max_value_len=limits.max_span_attribute_length
+            )
+            values, dropped = dict(bounded), bounded.dropped
         span = LeanSpan(
-            self, name, span_context, parent, kind, values, clean,
+            self, name, span_context, parent, kind, values,
             start_time if start_time is not None else time_ns(),
             (record_exception, set_status_on_exception),
+            dropped,
         )
         self._processor.on_start(span, parent_context=context)  # type: ignore[arg-type]
         return span

@@ -77,6 +77,8 @@ class GroupCommit(Generic[T, R]):
             raise StoreClosed(f"{self._name} is closed")
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
+        # A writer leaves _writers as it returns (in _run), not in its done callback, which runs a
+        # loop step later: counted until then, it would let an item sit with no writer to take it.
         if not self._starting and len(self._writers) < self._max_writers:
             self._starting = True
             # A fresh context: the writer must not carry the first caller's span for its lifetime.
@@ -92,22 +94,26 @@ class GroupCommit(Generic[T, R]):
         after ``timeout``: those still waiting then get StoreClosed)."""
         self._closed = True
         writers = {writer for writer in self._writers if not writer.done()}
-        if not writers:
-            return
-        _, pending = await asyncio.wait(writers, timeout=timeout)
-        for writer in pending:
-            writer.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        if writers:
+            _, pending = await asyncio.wait(writers, timeout=timeout)
+            for writer in pending:
+                writer.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        # Nothing is left, unless a writer died: its callers must not wait forever.
+        self._fail(list(self._queue), StoreClosed(f"{self._name} is closed"))
+        self._queue.clear()
 
     async def _run(self) -> None:
         # Runs while there is work and ends when the queue is empty, so it never outlives it.
         batch: list[tuple[T, asyncio.Future[R]]] = []
+        me = asyncio.current_task()
         try:
             while True:
                 batch = self._take()
                 self._starting = False
                 if not batch:
+                    self._writers.discard(me)  # now: a submit in this same loop step starts another
                     return
                 await self._write(batch)
         except BaseException:

@@ -42,7 +42,8 @@ _INSERT_MANY = """
     RETURNING report_id
 """
 
-# The batch insert, then the outbox rows of the reports it inserted, in the batch's order, then
+# The batch insert, then the outbox rows of the reports it inserted, in the order given (keyed
+# batches come sorted by reporter and key: each report's events are its own key's), then
 # pg_notify once if any was queued (delivered at commit, like enqueue's).
 _INSERT_MANY_WITH_EVENTS = f"""
     WITH new AS ({_INSERT_MANY}),

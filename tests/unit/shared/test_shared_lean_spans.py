@@ -42,9 +42,13 @@ def _work(tracer: trace.Tracer, headers: dict[str, bytes]) -> None:
     try:
         trace.get_current_span().set_attribute("nuanxin.report_id", "r-1")
         span.set_attribute("http.response.status_code", 500)
-        span.set_attribute("nuanxin.photos", ["a.jpg", "b.jpg"])  # a list: the SDK makes it a tuple
+        photos = ["a.jpg", "b.jpg"]
+        span.set_attribute("nuanxin.photos", photos)  # a list: the SDK copies it to a tuple
+        photos.append("c.jpg")  # so this is not exported
         span.set_attribute("nuanxin.none", None)  # kept by this SDK as None
         span.set_attribute("", "no key")  # not a valid key: the SDK drops it
+        span.set_attribute(5, "not text")  # type: ignore[arg-type]  # dropped too
+        span.set_attribute("url.path", "/reports")  # set again: now the newest attribute
         span.record_exception(ValueError("bad"), attributes={"nuanxin.where": "intake"})
         span.set_status(Status(StatusCode.ERROR, "ValueError: bad"))
         span.set_status(StatusCode.UNSET)  # ignored, as by the SDK
@@ -61,7 +65,8 @@ def _fields(span: ReadableSpan) -> dict:
         "trace_id": span.context.trace_id,
         "flags": span.context.trace_flags,
         "parent": span.parent.span_id if span.parent else None,
-        "attributes": dict(span.attributes),
+        "attributes": list(span.attributes.items()),  # in order: limits drop the oldest
+        "dropped": (span.dropped_attributes, span.dropped_events),
         "status": (span.status.status_code, span.status.description),
         "resource": span.resource.attributes.get("service.name"),
         "scope": span.instrumentation_scope.name,
@@ -83,7 +88,8 @@ def test_a_lean_span_is_exported_with_what_the_sdk_span_of_the_same_calls_has(he
     if headers:
         assert got.context.trace_id == expected.context.trace_id
     assert got.attributes["nuanxin.photos"] == ("a.jpg", "b.jpg")
-    assert got.attributes["nuanxin.none"] is None and "" not in got.attributes
+    assert got.attributes["nuanxin.none"] is None and "" not in got.attributes and 5 not in got.attributes
+    assert list(got.attributes)[-1] == "url.path"
     assert got.context.span_id != expected.context.span_id
 
 
@@ -114,10 +120,14 @@ def test_the_sdk_tracers_sampler_decides():
     _, lean, exporter = _pair(sampler=ParentBased(ALWAYS_OFF))
     lean.start_span("dropped").end()
     assert exporter.get_finished_spans() == ()
-    _, lean, exporter = _pair(sampler=TraceIdRatioBased(0.5))
+    half = TraceIdRatioBased(0.5)
+    _, lean, exporter = _pair(sampler=half)
     for _ in range(400):
         lean.start_span("half").end()
-    assert 100 < len(exporter.get_finished_spans()) < 300
+    exported = exporter.get_finished_spans()
+    assert 100 < len(exported) < 300
+    # Decided on the trace id the span carries, as the sampler defines it.
+    assert all(s.context.trace_id & half.TRACE_ID_LIMIT < half.bound for s in exported)
 
 
 def test_a_span_ends_once_and_takes_nothing_after():
@@ -138,17 +148,39 @@ def test_as_a_current_span_an_escaping_error_is_recorded_and_the_span_ended():
         raise RuntimeError("db gone")
     (exported,) = exporter.get_finished_spans()
     assert exported.status.status_code is StatusCode.ERROR
-    assert exported.events[0].attributes["exception.type"] == "RuntimeError"
+    (event,) = exported.events
+    assert event.attributes["exception.type"] == "RuntimeError"
 
 
-def test_attribute_limits_from_the_environment_apply(monkeypatch):
-    monkeypatch.setenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4")
-    monkeypatch.setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "2")
-    _, lean, exporter = _pair()
-    lean.start_span("limited", attributes={"a": "abcdefgh", "b": 1, "c": 2}).end()
-    (exported,) = exporter.get_finished_spans()
-    assert len(exported.attributes) == 2 and exported.attributes.get("a", "abcd") == "abcd"
-    assert span_record(exported)["name"] == "limited"
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "4"},
+        {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "2"},
+        {"OTEL_SPAN_EVENT_COUNT_LIMIT": "0"},
+        {"OTEL_SPAN_EVENT_COUNT_LIMIT": "1", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT": "1"},
+    ],
+    ids=["value-length", "attribute-count", "no-events", "one-event"],
+)
+def test_limits_from_the_environment_apply_as_to_the_sdks_spans(monkeypatch, env):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    sdk, lean, exporter = _pair()
+    for tracer in (sdk, lean):
+        span = tracer.start_span("limited", attributes={"a": "abcdefgh", "b": 1})
+        span.set_attribute("c", "ijklmnop")
+        span.set_attribute("a", "qrstuvwx")
+        span.add_event("first", {"n": 1, "m": 2})
+        span.add_event("second", {"n": 2})
+        span.end()
+    expected, got = exporter.get_finished_spans()
+    assert list(got.attributes.items()) == list(expected.attributes.items())
+    assert got.dropped_attributes == expected.dropped_attributes
+    assert [(e.name, dict(e.attributes)) for e in got.events] == [
+        (e.name, dict(e.attributes)) for e in expected.events
+    ]
+    assert got.dropped_events == expected.dropped_events
+    assert span_record(got)["name"] == "limited"
 
 
 def test_a_disabled_sdk_gives_its_non_recording_spans(monkeypatch):
