@@ -30,13 +30,19 @@ async def _until(condition, steps: int = 100) -> None:
     raise AssertionError("never happened")
 
 
-async def test_a_second_writer_takes_what_arrives_while_the_first_commits():
+async def _two_in_flight() -> tuple[_Gated, GroupCommit, asyncio.Task, asyncio.Task]:
+    """Items 1 and 2 each in a transaction of its own, both held open."""
     commit = _Gated()
     group = GroupCommit(commit, max_writers=2)
     first = asyncio.create_task(group.submit(1))
     await _until(lambda: len(commit.gates) == 1)
     second = asyncio.create_task(group.submit(2))
     await _until(lambda: len(commit.gates) == 2)
+    return commit, group, first, second
+
+
+async def test_a_second_writer_takes_what_arrives_while_the_first_commits():
+    commit, _, first, second = await _two_in_flight()
     assert commit.batches == [[1], [2]]
     commit.gates[1].set_result(None)
     assert await second == 2 and not first.done()
@@ -45,13 +51,8 @@ async def test_a_second_writer_takes_what_arrives_while_the_first_commits():
 
 
 async def test_no_third_transaction_while_two_are_in_flight():
-    commit = _Gated()
-    group = GroupCommit(commit, max_writers=2)
-    tasks = [asyncio.create_task(group.submit(1))]
-    await _until(lambda: len(commit.gates) == 1)
-    tasks.append(asyncio.create_task(group.submit(2)))
-    await _until(lambda: len(commit.gates) == 2)
-    tasks += [asyncio.create_task(group.submit(n)) for n in (3, 4)]
+    commit, group, first, second = await _two_in_flight()
+    tasks = [first, second, *(asyncio.create_task(group.submit(n)) for n in (3, 4))]
     for _ in range(20):
         await asyncio.sleep(0)
     assert len(commit.gates) == 2  # 3 and 4 wait for a writer to come back
@@ -66,12 +67,7 @@ async def test_no_third_transaction_while_two_are_in_flight():
 async def test_an_item_submitted_as_both_writers_finish_is_still_committed():
     # Both commits end in one loop step and a caller submits right after, before the writers'
     # done callbacks have run: the writers must already count as gone, or nobody takes the item.
-    commit = _Gated()
-    group = GroupCommit(commit, max_writers=2)
-    first = asyncio.create_task(group.submit(1))
-    await _until(lambda: len(commit.gates) == 1)
-    second = asyncio.create_task(group.submit(2))
-    await _until(lambda: len(commit.gates) == 2)
+    commit, group, first, second = await _two_in_flight()
     commit.gates[0].set_result(None)
     commit.gates[1].set_result(None)
     late = asyncio.create_task(group.submit(3))  # runs after both writers return
