@@ -137,7 +137,7 @@ class ServiceHost(Generic[F]):
             trace_dir=settings.trace_dir,
             exporter=exporter,
         )
-        # Lean spans (shared/telemetry/lean.py): a report's hops make one each, on the hot path.
+        # Lean spans (shared/telemetry/lean/): a report's hops make one each, on the hot path.
         self.tracer: trace.Tracer = LeanTracer(self.tracer_provider.get_tracer(f"nuanxin.{spec.name}"))
         self.router = spec.router(self.factory, self.tokens)
         self.runtime: Runtime | None = None

@@ -1,48 +1,29 @@
-"""Lean spans: the SDK's sampling, ids and span processors, without its per-span bookkeeping.
-
-Every report makes a server span at intake and a consumer span in routing and in notify. The
-SDK's ``Tracer.start_span`` builds a span with a lock, bounded attribute and event containers
-that check every value, and a copy of itself at ``end()``: about 30 µs of CPU per span with its
-export, an eighth of what intake spends on a report. A ``LeanTracer`` makes spans that keep the
-same things (name, ids, parent, kind, attributes, events, status, times, resource, scope), asks
-the SDK tracer's own sampler and id generator, and hands an SDK ``ReadableSpan`` to the same
-span processors at ``end()``; exporters (JSON lines, OTLP) see no difference. What differs:
-
-- plain attribute values (str, bool, int, float) under text keys are stored as given; any other
-  key or value goes through the SDK's ``BoundedAttributes`` when set, and a configured limit
-  (``OTEL_SPAN_ATTRIBUTE_*``) is applied by it at ``end()``, so the exported attributes are the
-  same;
-- ``start_as_current_span`` is a context manager, not a decorator for coroutines;
-- a span is not thread-safe (it lives on one event loop, as every span here does);
-- span processors get ``on_start`` and ``on_end``, not the SDK's private ``_on_ending``.
-
-If the SDK gives a non-recording tracer (``OTEL_SDK_DISABLED``), its spans are used as they are.
-"""
+"""A lean span: what it records, and the SDK ``ReadableSpan`` it becomes when it ends."""
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from time import time_ns
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.attributes import BoundedAttributes
-from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits
-from opentelemetry.sdk.trace import Tracer as SdkTracer
+from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.util import BoundedList
-from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.util import types
+
+if TYPE_CHECKING:
+    from shared.telemetry.lean.tracer import LeanTracer
 
 log = logging.getLogger(__name__)
 
-_PLAIN = (str, bool, int, float)
+PLAIN = (str, bool, int, float)
+"""Attribute value types stored as given; anything else is cleaned by the SDK's rules."""
 _UNSET = Status(StatusCode.UNSET)
-_FLAGS = {bits: TraceFlags(bits) for bits in range(4)}  # sampled (1) and random trace id (2)
 
 
 class LeanSpan(trace.Span):
@@ -116,7 +97,7 @@ class LeanSpan(trace.Span):
         if self._end is not None:
             log.warning("Setting attribute on ended span.")
             return
-        if type(value) not in _PLAIN or type(key) is not str or not key:
+        if type(value) not in PLAIN or type(key) is not str or not key:
             # Cleaned now, as the SDK does on set: a bad key or value is dropped with a warning,
             # a sequence copied to a tuple (so later changes to it are not exported).
             cleaned = BoundedAttributes(
@@ -256,112 +237,3 @@ class LeanSpan(trace.Span):
             self._end,
             tracer.scope,
         )
-
-
-class LeanTracer(trace.Tracer):
-    """A tracer for hot paths, over an SDK tracer whose sampler, ids and processors it uses."""
-
-    def __init__(self, sdk: trace.Tracer) -> None:
-        self._sdk = sdk
-        self._lean = isinstance(sdk, SdkTracer)
-        if isinstance(sdk, SdkTracer):
-            self.scope = sdk._instrumentation_scope  # exported with each span
-            self._sampler = sdk.sampler
-            self._ids = sdk.id_generator
-            self._random_ids = sdk.id_generator.is_trace_id_random()
-            self._processor = sdk.span_processor
-        # Read from the environment, as the SDK's default limits are.
-        self.limits = SpanLimits()
-
-    @property
-    def sdk(self) -> trace.Tracer:
-        """The SDK tracer underneath."""
-        return self._sdk
-
-    def start_span(
-        self,
-        name: str,
-        context: otel_context.Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: types.Attributes = None,
-        links: Sequence[Link] | None = (),
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
-    ) -> trace.Span:
-        """A span under ``context``'s span (the current one if None), sampled as the SDK would."""
-        if not self._lean or links:
-            return self._sdk.start_span(
-                name, context, kind, attributes, links, start_time, record_exception,
-                set_status_on_exception,
-            )
-        parent = trace.get_current_span(context).get_span_context()
-        if parent.is_valid:
-            trace_id = parent.trace_id
-        else:
-            parent = None
-            trace_id = self._ids.generate_trace_id()
-        sampled = self._sampler.should_sample(context, trace_id, name, kind, attributes, ())
-        decision = sampled.decision
-        flags = TraceFlags.SAMPLED if decision.is_sampled() else TraceFlags.DEFAULT
-        if parent.trace_flags.random_trace_id if parent is not None else self._random_ids:
-            flags |= TraceFlags.RANDOM_TRACE_ID
-        span_context = SpanContext(
-            trace_id,
-            self._ids.generate_span_id(),
-            is_remote=False,
-            trace_flags=_FLAGS[flags],
-            trace_state=sampled.trace_state,
-        )
-        if not decision.is_recording():
-            return trace.NonRecordingSpan(span_context)
-        given = sampled.attributes
-        values = dict(given) if given else {}
-        dropped = 0
-        limits = self.limits
-        if (limits.max_span_attributes is not None and len(values) > limits.max_span_attributes) or any(
-            type(v) not in _PLAIN or type(k) is not str or not k for k, v in values.items()
-        ):
-            # Cleaned, bounded and copied as the SDK's span does when it starts.
-            bounded = BoundedAttributes(
-                limits.max_span_attributes, values, max_value_len=limits.max_span_attribute_length
-            )
-            values, dropped = dict(bounded), bounded.dropped
-        span = LeanSpan(
-            self, name, span_context, parent, kind, values,
-            start_time if start_time is not None else time_ns(),
-            (record_exception, set_status_on_exception),
-            dropped,
-        )
-        self._processor.on_start(span, parent_context=context)  # type: ignore[arg-type]
-        return span
-
-    def finish(self, span: LeanSpan) -> None:
-        """An ended span to the processors."""
-        self._processor.on_end(span.readable())
-
-    @contextmanager
-    def start_as_current_span(
-        self,
-        name: str,
-        context: otel_context.Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: types.Attributes = None,
-        links: Sequence[Link] | None = (),
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
-        end_on_exit: bool = True,
-    ) -> Iterator[trace.Span]:
-        """``start_span`` made current for the block, as the SDK tracer does it."""
-        span = self.start_span(
-            name, context, kind, attributes, links, start_time, record_exception,
-            set_status_on_exception,
-        )
-        with trace.use_span(
-            span,
-            end_on_exit=end_on_exit,
-            record_exception=record_exception,
-            set_status_on_exception=set_status_on_exception,
-        ) as current:
-            yield current
