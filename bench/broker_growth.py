@@ -8,7 +8,10 @@ load that many times at each point. No assertion: it measures.
 
 What grows is the cost of reading a topic, with the record batches the topic holds: a fill sends
 its records in large batches and adds little, while each load's own small batches (a few records
-each, as the services' relays send them) add much more; ``--fill "" --repeat 5`` shows it.
+each, as the services' relays send them) add much more; ``--fill "" --repeat 5`` shows it. Tansu's
+memory storage keeps each record batch as an object and a fetch that finds new data lists every
+object of the partition. ``--linger-ms`` makes the producer's batches larger and fewer, as the
+services' relays do with ``NUANXIN_RELAY_LINGER_MS``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ async def _cores(proc: psutil.Process, work) -> float:
 
 
 async def measure(
-    rate: float, seconds: float, fills: list[int], repeat: int = 1, partitions: int = 6
+    rate: float, seconds: float, fills: list[int], repeat: int = 1, partitions: int = 6,
+    linger_ms: int = 2,
 ) -> list[dict]:
     """One row per point: records stored before it, broker cores while polling, and under load."""
     broker = EmbeddedKafka(port=free_port())
@@ -57,7 +61,7 @@ async def measure(
             auto_offset_reset="latest",
         )
         await consumer.start()
-        producer = create_producer(bootstrap, client_id="growth")
+        producer = create_producer(bootstrap, client_id="growth", linger_ms=linger_ms)
         await producer.start()
 
         async def poll() -> None:
@@ -108,9 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fill", default="100000,200000", help="comma list: records added before each point")
     p.add_argument("--repeat", type=int, default=1, help="loads offered at each point, one after another")
     p.add_argument("--partitions", type=int, default=6, help="partitions of the topic (services: 6)")
+    p.add_argument(
+        "--linger-ms", type=int, default=2, help="producer linger: larger, fewer record batches (services: 2)"
+    )
     a = p.parse_args(argv)
     fills = [int(x) for x in a.fill.split(",") if x]
-    asyncio.run(measure(a.rate, a.seconds, fills, max(1, a.repeat), max(1, a.partitions)))
+    asyncio.run(
+        measure(a.rate, a.seconds, fills, max(1, a.repeat), max(1, a.partitions), max(0, a.linger_ms))
+    )
     return 0
 
 

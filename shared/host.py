@@ -189,6 +189,7 @@ class ServiceHost(Generic[F]):
             database_url=s.database_url,
             producer=producer,
             schema=self.name,
+            linger_s=s.relay_linger_ms / 1000,
             on_published=self.metrics.events_out.labels(self.name).inc,
             topic_prefix=s.namespace,
         )

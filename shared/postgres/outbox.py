@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Callable, Sequence
 
 import asyncpg
@@ -51,6 +53,7 @@ class OutboxRelay:
         schema: str,
         batch_size: int = 1000,
         idle_poll_s: float = 1.0,
+        linger_s: float = 0.0,
         on_published: Callable[[int], object] | None = None,
         topic_prefix: str = "",
     ) -> None:
@@ -60,6 +63,7 @@ class OutboxRelay:
         self._schema = schema
         self._batch_size = batch_size
         self._idle_poll_s = idle_poll_s
+        self._linger_s = linger_s
         self._on_published = on_published
         self._topic_prefix = topic_prefix
         self._wake = asyncio.Event()
@@ -69,20 +73,29 @@ class OutboxRelay:
         """Relay until cancelled; database or broker outages are waited out, not fatal."""
         listener: asyncpg.Connection | None = None
         backoff = 0.2
+        last_sent = -math.inf
         while True:
             try:
                 if listener is None or listener.is_closed():
                     listener = await asyncpg.connect(self._database_url)
                     await listener.add_listener(channel_for(self._schema), self._on_notify)
                 self._wake.clear()
+                started = time.monotonic()
                 sent = await self.publish_once()
                 backoff = 0.2
+                if sent:
+                    last_sent = started
                 if sent >= self._batch_size:
                     continue
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
                 except TimeoutError:
                     pass
+                # Linger: publishes that send start at most every linger_s, so rows committed
+                # meanwhile leave together. After a quiet spell the wait is already over.
+                rest = last_sent + self._linger_s - time.monotonic()
+                if rest > 0:
+                    await asyncio.sleep(rest)
             except asyncio.CancelledError:
                 if listener is not None and not listener.is_closed():
                     await listener.close(timeout=2)

@@ -1,0 +1,109 @@
+"""The outbox relay on the real broker and PostgreSQL: keys keep their partition and order, one
+relay per schema publishes at a time, and a lingering relay gathers what is committed meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.partitioner import DefaultPartitioner
+
+from shared.events import topics
+from shared.events.envelope import encode
+from shared.postgres.outbox import OutboxRelay, enqueue
+from tests.support.probe import SCHEMA, h_and_relay, harness, report
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
+    # Many records, several per key: the relay sends one record batch per partition; each key must
+    # land where producer.send would put it, and in the order its events were committed.
+    keys = [str(uuid.uuid4()) for _ in range(12)]
+    messages = [encode(report(report_id=keys[i % len(keys)], description=f"n{i}"), source="/test")
+                for i in range(240)]
+    async with h_and_relay(settings) as (h, start_relay):
+        async with h.pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, SCHEMA, messages)
+        await start_relay()
+        await h.wait_for_effects(len(messages))
+        topic = settings.topic(topics.REPORTS)
+        partitions = sorted(await h.producer.partitions_for(topic))
+        reader = AIOKafkaConsumer(
+            topic, bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest",
+            group_id=f"{settings.namespace}order-reader", fetch_max_wait_ms=20,
+        )
+        await reader.start()
+        got: list = []
+        try:
+            deadline = asyncio.get_running_loop().time() + 20
+            while len(got) < len(messages) and asyncio.get_running_loop().time() < deadline:
+                for records in (await reader.getmany(timeout_ms=200)).values():
+                    got.extend(records)
+        finally:
+            await reader.stop()
+    assert len(got) == len(messages)
+    assert len({r.partition for r in got}) > 1, "the keys spread over partitions"
+    for record in got:
+        assert record.partition == DefaultPartitioner()(record.key, partitions, partitions)
+    ids = {m.event_id: i for i, m in enumerate(messages)}
+    for key in keys:
+        on_key = sorted((r for r in got if r.key == key.encode()), key=lambda r: r.offset)
+        order = [ids[dict(r.headers)["ce_id"].decode()] for r in on_key]
+        assert order == sorted(order) and len(order) == 20, key
+
+
+async def test_a_lingering_relay_publishes_at_once_after_a_quiet_spell_then_gathers(settings):
+    # With a linger, the first row after a quiet spell leaves at once; rows committed in separate
+    # transactions while the linger runs leave together, in one publish, no sooner than it ends.
+    linger = 2.0
+    published: list[tuple[float, int]] = []
+    loop = asyncio.get_running_loop()
+    async with h_and_relay(settings) as (h, start_relay):
+        await start_relay(linger_s=linger, on_published=lambda n: published.append((loop.time(), n)))
+        await asyncio.sleep(linger + 0.5)  # quiet for longer than the linger
+        first = encode(report("first"), source="/test")
+        committed = loop.time()
+        async with h.pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, SCHEMA, [first])
+        await h.wait_for_effects(1)
+        assert published and published[0][1] == 1
+        assert published[0][0] - committed < linger / 2, "no linger after a quiet spell"
+        rest = [encode(report(f"n{i}"), source="/test") for i in range(5)]
+        for message in rest:
+            async with h.pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, SCHEMA, [message])
+            await asyncio.sleep(0.05)
+        rows = await h.wait_for_effects(6)
+    assert sorted(r["event_id"] for r in rows) == sorted(m.event_id for m in [first, *rest])
+    assert [n for _, n in published] == [1, 5], "the five commits left in one publish"
+    assert published[1][0] - committed >= linger
+
+
+async def test_only_one_relay_per_schema_publishes_at_a_time(settings):
+    async with harness(settings) as h:
+        relay = OutboxRelay(
+            pool=h.pool, database_url=settings.database_url, producer=h.producer, schema=SCHEMA,
+            topic_prefix=settings.namespace,
+        )
+        message = encode(report(), source="/test")
+        async with h.pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, SCHEMA, [message])
+        other = await asyncpg.connect(settings.database_url)
+        try:
+            # Another relay holds the schema's lock mid-publish: this one must not publish.
+            async with other.transaction():
+                assert await other.fetchval(
+                    "SELECT pg_try_advisory_xact_lock(hashtext($1))", f"{SCHEMA}_outbox"
+                )
+                assert await relay.publish_once() == 0
+                assert await h.pool.fetchval("SELECT count(*) FROM outbox") == 1
+        finally:
+            await other.close()
+        assert await relay.publish_once() == 1
+        assert await h.pool.fetchval("SELECT count(*) FROM outbox") == 0
+        rows = await h.wait_for_effects(1)
+        assert [r["event_id"] for r in rows] == [message.event_id]
