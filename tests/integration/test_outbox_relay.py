@@ -57,30 +57,37 @@ async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
 
 
 async def test_a_lingering_relay_publishes_at_once_after_a_quiet_spell_then_gathers(settings):
-    # With a linger, the first row after a quiet spell leaves at once; rows committed in separate
-    # transactions while the linger runs leave together, in one publish, no sooner than it ends.
+    # With a linger, a row committed after a quiet spell (longer than the linger since the last
+    # publish) leaves at once; rows committed in separate transactions while the linger runs
+    # leave together, in one publish, no sooner than it ends.
     linger = 2.0
     published: list[tuple[float, int]] = []
     loop = asyncio.get_running_loop()
+
+    async def commit(message) -> None:
+        async with h.pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, SCHEMA, [message])
+
     async with h_and_relay(settings) as (h, start_relay):
         await start_relay(linger_s=linger, on_published=lambda n: published.append((loop.time(), n)))
-        await asyncio.sleep(linger + 0.5)  # quiet for longer than the linger
+        earlier = encode(report("earlier"), source="/test")
+        await commit(earlier)
+        await h.wait_for_effects(1)
+        await asyncio.sleep(linger + 0.5)  # quiet for longer than the linger since that publish
         first = encode(report("first"), source="/test")
         committed = loop.time()
-        async with h.pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, SCHEMA, [first])
-        await h.wait_for_effects(1)
-        assert published and published[0][1] == 1
-        assert published[0][0] - committed < linger / 2, "no linger after a quiet spell"
+        await commit(first)
+        await h.wait_for_effects(2)
+        assert [n for _, n in published] == [1, 1]
+        assert published[1][0] - committed < linger / 2, "no linger after a quiet spell"
         rest = [encode(report(f"n{i}"), source="/test") for i in range(5)]
         for message in rest:
-            async with h.pool.acquire() as conn, conn.transaction():
-                await enqueue(conn, SCHEMA, [message])
+            await commit(message)
             await asyncio.sleep(0.05)
-        rows = await h.wait_for_effects(6)
-    assert sorted(r["event_id"] for r in rows) == sorted(m.event_id for m in [first, *rest])
-    assert [n for _, n in published] == [1, 5], "the five commits left in one publish"
-    assert published[1][0] - committed >= linger
+        rows = await h.wait_for_effects(7)
+    assert sorted(r["event_id"] for r in rows) == sorted(m.event_id for m in [earlier, first, *rest])
+    assert [n for _, n in published] == [1, 1, 5], "the five commits left in one publish"
+    assert published[2][0] - committed >= linger
 
 
 async def test_only_one_relay_per_schema_publishes_at_a_time(settings):
