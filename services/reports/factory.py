@@ -51,7 +51,9 @@ class ReportsFactory:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.store = PostgresReportStore(pool=self.runtime.pool, max_batch=s.intake_max_batch)
+        self.store = PostgresReportStore(
+            pool=self.runtime.pool, max_batch=s.intake_max_batch, linger_s=s.intake_linger_ms / 1000
+        )
         self.photo_store = FilesystemPhotoStore(s.photo_dir)
         self.photo_limits = PhotoLimits(
             max_bytes=s.photo_max_bytes, max_pixels=s.photo_max_pixels, max_side=s.photo_max_side

@@ -25,6 +25,12 @@ class ReportsSettings(BaseSettings):
     intake_max_batch: int = Field(
         500, ge=1, description="Most reports committed in one transaction when requests arrive together."
     )
+    intake_linger_ms: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        description="Longest a report waits for others to share its transaction while few arrive (0: none).",
+    )
     reports_per_hour: int = Field(
         30, ge=1, description="Reports one worker may submit per hour, per intake instance."
     )

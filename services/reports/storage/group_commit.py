@@ -39,6 +39,12 @@ class GroupCommit(Generic[T, R]):
     Up to ``max_writers`` transactions are in flight: while one commits, the items that arrive
     are taken by another instead of waiting for it. With one writer, a batch holding most of the
     callers left the event loop idle for its whole commit, and the next batch held the few others.
+
+    ``linger_s`` and ``crowd`` keep transactions few when items come one at a time: a writer
+    about to take lingers up to ``linger_s`` unless ``crowd`` items are queued (it goes as soon as
+    they are), and a further writer starts only when ``crowd`` items are queued while the others
+    write. With the defaults (no linger, a crowd of one) every item that finds the writers busy
+    starts another, and a writer takes at once.
     """
 
     def __init__(
@@ -47,15 +53,25 @@ class GroupCommit(Generic[T, R]):
         *,
         max_batch: int = 500,
         max_writers: int = 2,
+        linger_s: float = 0.0,
+        crowd: int = 1,
         name: str = "group-commit",
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         if max_writers < 1:
             raise ValueError("max_writers must be at least 1")
+        if linger_s < 0:
+            raise ValueError("linger_s must not be negative")
+        if not 1 <= crowd <= max_batch:
+            raise ValueError("crowd must be between 1 and max_batch")
         self._commit = commit
         self._max_batch = max_batch
         self._max_writers = max_writers
+        self._linger_s = linger_s
+        self._crowd = crowd
+        # One per lingering writer; resolved when a crowd has gathered, or by its timer.
+        self._gathering: set[asyncio.Future[None]] = set()
         self._name = name
         self._queue: deque[tuple[T, asyncio.Future[R]]] = deque()
         self._writers: set[asyncio.Task[None]] = set()
@@ -77,9 +93,13 @@ class GroupCommit(Generic[T, R]):
             raise StoreClosed(f"{self._name} is closed")
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
+        crowded = len(self._queue) >= self._crowd
+        if crowded:
+            for waiter in self._gathering:
+                _wake(waiter)
         # A writer leaves _writers as it returns (in _run), not in its done callback, which runs a
         # loop step later: counted until then, it would let an item sit with no writer to take it.
-        if not self._starting and len(self._writers) < self._max_writers:
+        if not self._starting and len(self._writers) < self._max_writers and (crowded or not self._writers):
             self._starting = True
             # A fresh context: the writer must not carry the first caller's span for its lifetime.
             writer = asyncio.create_task(
@@ -110,6 +130,7 @@ class GroupCommit(Generic[T, R]):
         me = asyncio.current_task()
         try:
             while True:
+                await self._linger()
                 batch = self._take()
                 self._starting = False
                 if not batch:
@@ -124,6 +145,20 @@ class GroupCommit(Generic[T, R]):
             self._fail(list(self._queue), error)
             self._queue.clear()
             raise
+
+    async def _linger(self) -> None:
+        """Wait up to linger_s for a crowd, so the items that trickle in share a transaction."""
+        if not self._linger_s or not self._queue or len(self._queue) >= self._crowd:
+            return
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._gathering.add(waiter)
+        timer = loop.call_later(self._linger_s, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._gathering.discard(waiter)
 
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         batch: list[tuple[T, asyncio.Future[R]]] = []
@@ -181,3 +216,8 @@ class GroupCommit(Generic[T, R]):
             self._starting = False  # a writer cancelled before it ran never cleared it
         if not task.cancelled() and task.exception() is not None:
             log.error("%s: writer died", self._name, exc_info=task.exception())
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

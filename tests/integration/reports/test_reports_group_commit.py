@@ -195,10 +195,11 @@ async def test_while_a_batch_waits_on_the_database_new_reports_commit_in_a_secon
     try:
         blocked = asyncio.create_task(add(store, make_report("w-a"), "ka"))
         await wait_for_lock_wait(pool, 1)
-        # The first writer is stuck in its INSERT; these are taken by the second and answered.
-        others = [make_report(f"w-{i}") for i in range(5)]
+        # The first writer is stuck in its INSERT; the reports piling up behind it (a crowd, 16 or
+        # more) are taken by the second and answered.
+        others = [make_report(f"w-{i}") for i in range(20)]
         done = await asyncio.wait_for(asyncio.gather(*(add(store, r) for r in others)), 10)
-        assert [created for _, created in done] == [True] * 5
+        assert [created for _, created in done] == [True] * 20
         assert not blocked.done()
     finally:
         await _release(pool, held)
@@ -206,7 +207,31 @@ async def test_while_a_batch_waits_on_the_database_new_reports_commit_in_a_secon
     assert store.intake.commits == 2
 
 
-async def test_cancelled_requests_are_committed_or_not_and_their_key_still_works(store, pool):
+async def test_reports_that_trickle_in_share_a_lingering_transaction(pool):
+    store = PostgresReportStore(pool=pool, linger_s=0.5)
+    try:
+        first = asyncio.create_task(add(store, make_report("w-1")))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.create_task(add(store, make_report(f"w-{i}"))) for i in (2, 3)]
+        results = await asyncio.gather(first, *rest)
+    finally:
+        await store.close()
+    assert [created for _, created in results] == [True] * 3
+    assert store.intake.commits == 1
+    assert await pool.fetchval("SELECT count(DISTINCT xmin::text) FROM reports") == 1
+    assert len(await outbox_keys(pool)) == 3
+
+
+async def test_cancelled_requests_are_committed_or_not_and_their_key_still_works(pool):
+    # Every queued report starts the second writer here (a crowd of one), so both can be stuck.
+    store = PostgresReportStore(pool=pool, crowd=1)
+    try:
+        await _cancelled_requests(store, pool)
+    finally:
+        await store.close()
+
+
+async def _cancelled_requests(store: PostgresReportStore, pool: asyncpg.Pool) -> None:
     blocked, taken, queued = make_report("w-a"), make_report("w-b"), make_report("w-c")
     # Other transactions hold the keys of `blocked` and of a second batch: both writers wait.
     held = [await _hold_key(pool, "w-a", "ka"), await _hold_key(pool, "w-d", "kd")]

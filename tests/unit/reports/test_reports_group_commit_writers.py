@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from services.reports.storage.group_commit import GroupCommit
 
 
@@ -28,6 +30,13 @@ async def _until(condition, steps: int = 100) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError("never happened")
+
+
+async def _within(seconds: float, condition) -> None:
+    """Wait in real time, for what a timer (a writer's linger) makes happen."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.005)
 
 
 async def _two_in_flight() -> tuple[_Gated, GroupCommit, asyncio.Task, asyncio.Task]:
@@ -88,3 +97,81 @@ async def test_one_writer_also_takes_an_item_submitted_as_it_finishes():
     await _until(lambda: len(commit.gates) == 2)
     commit.gates[1].set_result(None)
     assert await asyncio.wait_for(asyncio.gather(first, late), 2) == [1, 2]
+
+
+async def test_a_lingering_writer_gathers_the_items_that_trickle_in():
+    commit = _Gated()
+    group = GroupCommit(commit, linger_s=0.2, crowd=16)
+    tasks = [asyncio.create_task(group.submit(1))]
+    for n in (2, 3):
+        await asyncio.sleep(0.02)
+        tasks.append(asyncio.create_task(group.submit(n)))
+    await _within(2, lambda: commit.gates)
+    assert commit.batches == [[1, 2, 3]]
+    commit.gates[0].set_result(None)
+    assert await asyncio.gather(*tasks) == [1, 2, 3]
+
+
+async def test_without_a_linger_the_first_item_goes_alone():
+    commit = _Gated()
+    group = GroupCommit(commit, crowd=16)
+    first = asyncio.create_task(group.submit(1))
+    await _until(lambda: commit.gates)
+    rest = [asyncio.create_task(group.submit(n)) for n in (2, 3)]
+    commit.gates[0].set_result(None)
+    await _until(lambda: len(commit.gates) == 2)
+    assert commit.batches == [[1], [2, 3]]
+    commit.gates[1].set_result(None)
+    assert await asyncio.gather(first, *rest) == [1, 2, 3]
+
+
+async def test_a_crowd_ends_the_linger():
+    commit = _Gated()
+    group = GroupCommit(commit, linger_s=60, crowd=3)
+    tasks = [asyncio.create_task(group.submit(1))]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not commit.gates, "the writer should be lingering"
+    tasks += [asyncio.create_task(group.submit(n)) for n in (2, 3)]
+    await _within(2, lambda: commit.gates)  # long before the 60-s linger is over
+    assert commit.batches == [[1, 2, 3]]
+    commit.gates[0].set_result(None)
+    assert await asyncio.gather(*tasks) == [1, 2, 3]
+
+
+async def test_only_a_crowd_starts_a_second_writer():
+    commit = _Gated()
+    group = GroupCommit(commit, crowd=3, max_writers=2)
+    tasks = [asyncio.create_task(group.submit(1))]
+    await _until(lambda: commit.gates)
+    # The first writer is busy: two queued items are no crowd, and wait for it.
+    tasks += [asyncio.create_task(group.submit(n)) for n in (2, 3)]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(commit.gates) == 1
+    tasks.append(asyncio.create_task(group.submit(4)))
+    await _until(lambda: len(commit.gates) == 2)
+    assert commit.batches == [[1], [2, 3, 4]]
+    for gate in commit.gates:
+        gate.set_result(None)
+    assert await asyncio.wait_for(asyncio.gather(*tasks), 2) == [1, 2, 3, 4]
+
+
+async def test_closing_commits_what_a_lingering_writer_waits_with():
+    commit = _Gated()
+    group = GroupCommit(commit, linger_s=0.05, crowd=16)
+    task = asyncio.create_task(group.submit(1))
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(group.close())
+    await _within(2, lambda: commit.gates)
+    commit.gates[0].set_result(None)
+    await closing
+    assert await task == 1
+    assert not group.writing
+
+
+def test_a_crowd_must_fit_in_a_batch():
+    with pytest.raises(ValueError, match="crowd"):
+        GroupCommit(_Gated(), max_batch=10, crowd=11)
+    with pytest.raises(ValueError, match="linger"):
+        GroupCommit(_Gated(), linger_s=-1)
