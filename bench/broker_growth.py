@@ -39,7 +39,11 @@ async def _cores(proc: psutil.Process, work) -> float:
 
 
 async def measure(
-    rate: float, seconds: float, fills: list[int], repeat: int = 1, partitions: int = 6,
+    rate: float,
+    seconds: float,
+    fills: list[int],
+    repeat: int = 1,
+    partitions: int = 6,
     linger_ms: int = 2,
 ) -> list[dict]:
     """One row per point: records stored before it, broker cores while polling, and under load."""
