@@ -166,9 +166,7 @@ class ServiceHost(Generic[F]):
         pool = await create_pool(s.database_url, schema=self.name, max_size=s.db_pool_size)
         producer = create_producer(s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}")
         await producer.start()
-        broker = create_broker(
-            s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}", read_ahead=s.consumer_read_ahead
-        )
+        broker = create_broker(s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}")
         self.runtime = Runtime(
             name=self.name,
             settings=s,

@@ -56,12 +56,6 @@ class PlatformSettings(BaseSettings):
         "more with every batch a partition holds, and fewer, larger batches make larger consumer batches.",
     )
     consumer_max_records: int = Field(500, ge=1, description="Most records one batch handles.")
-    consumer_read_ahead: bool = Field(
-        True,
-        description="Consumers fetch the next batch (up to consumer_max_records) while handling "
-        "this one, so a record waits about half a batch for its handler instead of one and a half. "
-        "Offsets are committed only up to what was handled.",
-    )
     consumer_max_attempts: int = Field(
         3, ge=1, description="Attempts per message before it goes to the dead-letter topic."
     )
