@@ -95,8 +95,7 @@ class GroupCommit(Generic[T, R]):
         self._queue.append((item, future))
         crowded = len(self._queue) >= self._crowd
         if crowded:
-            for waiter in self._gathering:
-                _wake(waiter)
+            self._end_lingers()
         # A writer leaves _writers as it returns (in _run), not in its done callback, which runs a
         # loop step later: counted until then, it would let an item sit with no writer to take it.
         if not self._starting and len(self._writers) < self._max_writers and (crowded or not self._writers):
@@ -113,6 +112,7 @@ class GroupCommit(Generic[T, R]):
         """Take no more items and wait for the queued ones to commit (the writers are cancelled
         after ``timeout``: those still waiting then get StoreClosed)."""
         self._closed = True
+        self._end_lingers()  # what is queued is written now, not after the linger
         writers = {writer for writer in self._writers if not writer.done()}
         if writers:
             _, pending = await asyncio.wait(writers, timeout=timeout)
@@ -148,7 +148,7 @@ class GroupCommit(Generic[T, R]):
 
     async def _linger(self) -> None:
         """Wait up to linger_s for a crowd, so the items that trickle in share a transaction."""
-        if not self._linger_s or not self._queue or len(self._queue) >= self._crowd:
+        if self._closed or not self._linger_s or not self._queue or len(self._queue) >= self._crowd:
             return
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
@@ -159,6 +159,10 @@ class GroupCommit(Generic[T, R]):
         finally:
             timer.cancel()
             self._gathering.discard(waiter)
+
+    def _end_lingers(self) -> None:
+        for waiter in self._gathering:
+            _wake(waiter)
 
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         batch: list[tuple[T, asyncio.Future[R]]] = []
