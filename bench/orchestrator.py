@@ -19,6 +19,7 @@ from bench.stack import ROOT, Infra, RssSampler
 from bench.stages.intake import IntakeStage
 from bench.stages.pipeline import PipelineStages
 from bench.stages.standalone import StandaloneStages
+from bench.yardstick import measure_apart
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -50,6 +51,7 @@ class Bench(StandaloneStages, PipelineStages, IntakeStage):
     async def run(self) -> Path:
         t_start = time.monotonic()
         stages = self.opts.stages
+        self.yardstick("start")
         try:
             if "geometry" in stages:
                 self.stage_geometry()
@@ -78,7 +80,17 @@ class Bench(StandaloneStages, PipelineStages, IntakeStage):
                 except (OSError, asyncpg.PostgresError) as exc:
                     log(f"could not drop bench databases: {exc}")
             self.infra.stop()
+        self.yardstick("end")
         return await self._finish(t_start)
+
+    def yardstick(self, at: str) -> None:
+        """Time the machine's speed now (bench/yardstick.py), into result.json and the log."""
+        got = measure_apart(0.5 if self.opts.quick else 1.5)
+        if got is None:
+            log(f"yardstick ({at}): failed")
+            return
+        self.result.setdefault("yardstick", []).append({"at": at, **got})
+        log(f"yardstick ({at}): {got['events_per_s']:,} events/s")
 
     async def _finish(self, t_start: float) -> Path:
         self.result["memory"] = {

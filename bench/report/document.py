@@ -14,6 +14,7 @@ from bench.report.tables import (
     pipeline_section,
     profile_section,
     sla_section,
+    yardstick_line,
 )
 from bench.report.targets import targets
 
@@ -39,8 +40,11 @@ def write_report(r: dict, out: Path) -> None:
         f"namespace `{r['namespace']}`, "
         f"NUANXIN_FETCH_MAX_WAIT_MS={opts['fetch_max_wait_ms']}",
         f"- whole run: {r.get('duration_s', 0):.0f} s",
-        "",
     ]
+    speed = yardstick_line(r.get("yardstick", []))
+    if speed:
+        L.append(speed)
+    L.append("")
 
     L += [
         "## Targets",

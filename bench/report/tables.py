@@ -17,6 +17,25 @@ def fmt(v, digits: int = 0, unit: str = "") -> str:
     return f"{v:,.{digits}f}{unit}"
 
 
+def yardstick_line(ys: list[dict]) -> str | None:
+    """The header's line on the machine's speed during the run (bench/yardstick.py), or None."""
+    if not ys:
+        return None
+    line = (
+        "- machine speed, one core's events/s of the services' per-event Python "
+        "(`python -m bench.yardstick`): "
+        + ", ".join(f"{y['at']} {y['events_per_s']:,}" for y in ys)
+    )
+    rates = [y["events_per_s"] for y in ys]
+    change = min(rates) / max(rates) - 1
+    if change <= -0.10:
+        line += (
+            f"; the machine's speed changed by {abs(change):.0%} during the run, so stages that ran "
+            "at different times do not compare as they stand"
+        )
+    return line
+
+
 def profile_tables(s: dict) -> list[str]:
     """Own-time, callers, inclusive and per-package tables of one py-spy summary."""
     L = ["| own time | frame |", "| --- | --- |"]

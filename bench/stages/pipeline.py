@@ -64,6 +64,8 @@ class PipelineStages:
                 await self.stage_profile()
         finally:
             await self.sse.stop()
+        if "pipeline" in o.stages:
+            self.yardstick("after the pipeline")
         if "intake" in o.stages:
             for name in ("routing", "notify"):
                 stack.stop_process(self.services[name].process)
