@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -13,12 +11,12 @@ import asyncpg
 from services.routing.app.act import ActOnCase
 from services.routing.app.checkins import MissedCheckinWatch, ScheduleCheckin
 from services.routing.app.escalation import EscalationScheduler
+from services.routing.app.gauges import CaseGauges
 from services.routing.app.route_report import Locator, RouteReport, Routing
 from services.routing.domain.calendar import WorkCalendar
 from services.routing.domain.case import Owner
 from services.routing.domain.geometry import JurisdictionIndex
 from services.routing.domain.hierarchy import Hierarchy
-from services.routing.domain.lifecycle import STATUSES
 from services.routing.domain.sla import SlaPolicy
 from services.routing.geodata.hierarchy import load_hierarchy
 from services.routing.geodata.loader import load_geojson_jurisdictions
@@ -65,6 +63,7 @@ class RoutingFactory:
     scheduler: EscalationScheduler = field(init=False)
     schedule_checkin: ScheduleCheckin = field(init=False)
     checkin_watch: MissedCheckinWatch = field(init=False)
+    gauges: CaseGauges = field(init=False)
     _owners: dict[str, Owner] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -82,7 +81,10 @@ class RoutingFactory:
         self.checkin_watch = MissedCheckinWatch(
             pool=rt.pool, clock=rt.clock, route=self.route, locator=self.locator
         )
-        self._open_cases = rt.metrics.gauge("nuanxin_open_cases", "Cases by status", ("status",))
+        self.gauges = CaseGauges(
+            pool=rt.pool, service=rt.name,
+            gauge=rt.metrics.gauge("nuanxin_open_cases", "Cases by status", ("status",)),
+        )
 
     def locate_reports(self, reports: Sequence[ReportSubmittedV1]) -> None:
         """Locate a whole batch in one vectorised query before its transaction."""
@@ -107,7 +109,7 @@ class RoutingFactory:
         """The SLA clock, the missed check-in watch and the case gauges."""
         interval = self.settings.scheduler_interval_s
         return [
-            self.scheduler.run(interval), self.checkin_watch.run(interval), self._refresh_gauges()
+            self.scheduler.run(interval), self.checkin_watch.run(interval), self.gauges.run()
         ]
 
     async def visit_scheduled(self, conn: asyncpg.Connection, visit: VisitScheduledV1) -> None:
@@ -123,17 +125,6 @@ class RoutingFactory:
         community = principal.community if principal.role == "community_staff" else None
         rows = await checkins.windows_of(conn, community)
         return [r for r in rows if principal.sees_community(r["community_code"], r["community_code"][:9])]
-
-    async def _refresh_gauges(self) -> None:
-        while True:
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                rows = await self.runtime.pool.fetch(
-                    "SELECT status, count(*) AS n FROM cases GROUP BY status"
-                )
-                counts = dict.fromkeys(STATUSES, 0) | {r["status"]: r["n"] for r in rows}
-                for status, n in counts.items():  # a status that empties must read 0, not stay stale
-                    self._open_cases.labels(self.runtime.name, status).set(n)
-            await asyncio.sleep(5)
 
 
 def create(runtime: Runtime) -> RoutingFactory:
