@@ -131,8 +131,7 @@ def create_dashboard_router(factory: Callable[[], "RoutingFactory"], tokens: Tok
         now = f.runtime.clock.now()
         since = now - timedelta(days=days)
         community, street = _scope(principal)
-        rows = await stats.by_community(community=community, street=street, since=since, now=now)
-        daily = await stats.daily(community=community, street=street, since=since, now=now)
+        rows, daily = await stats.report(community=community, street=street, since=since, now=now)
         names = (await jurisdictions()).names
         communities = []
         streets: dict[str | None, dict[str, Any]] = {}

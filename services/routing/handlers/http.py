@@ -101,19 +101,19 @@ def create_router(factory: Callable[[], "RoutingFactory"], tokens: TokenCodec) -
     @router.get("/{case_id}", response_model=CaseDetail)
     async def get_case(case_id: str, principal: Annotated[Principal, Depends(staff)]) -> dict:
         """One case with its reports and audit trail, if it is in the caller's jurisdiction."""
-        f = factory()
         try:
-            row = await f.cases.get(case_id)
+            found = await factory().cases.detail(case_id)
         except asyncpg.DataError:
-            row = None
+            found = None
+        row = found.case if found is not None else None
         visible = row is not None and (
             principal.sees_community(row["community_code"], row["street_code"])
             or (principal.role == "community_staff" and principal.community == row["co_owner_code"])
         )
         if not visible:
             raise ProblemError(404, "not_found", f"no case {case_id} in your jurisdiction")
-        history = [HistoryEntry(**dict(h)) for h in await f.cases.history(case_id)]
-        return {**_view(row), "reports": await f.cases.reports(case_id), "history": history}
+        history = [HistoryEntry(**dict(h)) for h in found.history]
+        return {**_view(row), "reports": found.reports, "history": history}
 
     @router.post("/{case_id}/actions/{action}", response_model=CaseView)
     async def act(

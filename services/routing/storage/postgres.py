@@ -186,6 +186,15 @@ async def set_severities(conn: asyncpg.Connection, severities: dict[str, str]) -
         )
 
 
+@dataclass(frozen=True)
+class CaseDetailRows:
+    """A case row, its history rows (oldest first) and its report ids, from one snapshot."""
+
+    case: asyncpg.Record
+    history: list[asyncpg.Record]
+    reports: list[str]
+
+
 class PostgresCaseQueries:
     """Read side of cases for staff."""
 
@@ -207,22 +216,24 @@ class PostgresCaseQueries:
             community, street, limit,
         )
 
-    async def get(self, case_id: str) -> asyncpg.Record | None:
-        """One case by id."""
-        return await self._pool.fetchrow("SELECT * FROM cases WHERE case_id = $1::uuid", case_id)
+    async def detail(self, case_id: str) -> CaseDetailRows | None:
+        """A case with its reports and audit trail as they stood at one moment, or None.
 
-    async def history(self, case_id: str) -> list[asyncpg.Record]:
-        """The audit trail of a case, oldest first."""
-        return await self._pool.fetch(
-            "SELECT * FROM case_history WHERE case_id = $1::uuid ORDER BY seq", case_id
-        )
-
-    async def reports(self, case_id: str) -> list[str]:
-        """Report ids of a case: the one that opened it, then every "me too"."""
-        rows = await self._pool.fetch(
-            "SELECT report_id FROM cases WHERE case_id = $1::uuid UNION ALL "
-            "SELECT report_id FROM (SELECT report_id, joined_at FROM case_reports "
-            "WHERE case_id = $1::uuid ORDER BY joined_at) j",
-            case_id,
-        )
-        return [str(r["report_id"]) for r in rows]
+        One snapshot: read one after the other, an action committed in between would show a
+        case in one status with a history that has already moved on, or not yet.
+        """
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            case = await conn.fetchrow("SELECT * FROM cases WHERE case_id = $1::uuid", case_id)
+            if case is None:
+                return None
+            history = await conn.fetch(
+                "SELECT * FROM case_history WHERE case_id = $1::uuid ORDER BY seq", case_id
+            )
+            # The report that opened the case, then every "me too".
+            reports = await conn.fetch(
+                "SELECT report_id FROM cases WHERE case_id = $1::uuid UNION ALL "
+                "SELECT report_id FROM (SELECT report_id, joined_at FROM case_reports "
+                "WHERE case_id = $1::uuid ORDER BY joined_at) j",
+                case_id,
+            )
+        return CaseDetailRows(case, history, [str(r["report_id"]) for r in reports])

@@ -88,14 +88,16 @@ class PostgresCaseStats:
     def __init__(self, *, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def by_community(
+    async def report(
         self, *, community: str | None, street: str | None, since: datetime, now: datetime
-    ) -> list[asyncpg.Record]:
-        """Per owning community: cases opened since a time, and how their deadlines went."""
-        return await self._pool.fetch(_BY_COMMUNITY, community, street, since, now)
+    ) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+        """Per owning community, how the cases opened since a time and their deadlines went; and
+        opened, resolved and breached per local day from since to now (days with none included).
 
-    async def daily(
-        self, *, community: str | None, street: str | None, since: datetime, now: datetime
-    ) -> list[asyncpg.Record]:
-        """Opened, resolved and breached per local day from since to now (days with none included)."""
-        return await self._pool.fetch(_DAILY, community, street, since, now)
+        Both from one snapshot, so the per-community totals and the days add up to the same cases
+        even while cases are being opened and resolved.
+        """
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            by_community = await conn.fetch(_BY_COMMUNITY, community, street, since, now)
+            daily = await conn.fetch(_DAILY, community, street, since, now)
+        return by_community, daily
