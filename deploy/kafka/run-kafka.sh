@@ -75,6 +75,13 @@ EOF
   fi
 }
 
+new_cluster_id() { # 16 random bytes, URL-safe base64, as Kafka spells a cluster id
+  # One that begins with '-' is read as an option by the format tool (a start in 64 failed so).
+  local cid=-
+  while [[ "$cid" == -* ]]; do cid="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)"; done
+  echo "$cid"
+}
+
 write_config() {
   cat >"$DIR/server.properties" <<EOF
 # written by deploy/kafka/run-kafka.sh
@@ -118,8 +125,7 @@ start() {
   resolve_jars || die "could not resolve Kafka $VERSION jars with mvn"
   write_config; java_cmd
   if [[ ! -f "$DIR/data/meta.properties" ]]; then
-    local cid; cid="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)"
-    "${JAVA_CMD[@]}" kafka.tools.StorageTool format -t "$cid" -c "$DIR/server.properties" \
+    "${JAVA_CMD[@]}" kafka.tools.StorageTool format -t "$(new_cluster_id)" -c "$DIR/server.properties" \
       >"$DIR/format.log" 2>&1 || { tail -n 30 "$DIR/format.log" >&2; die "storage format failed"; }
   fi
   : >"$DIR/kafka.log"
@@ -146,6 +152,9 @@ stop() {
   if kill -0 "$pid" 2>/dev/null; then log "SIGKILL $pid"; kill -KILL "$pid"; fi
   rm -f "$DIR/kafka.pid"; log "stopped (pid $pid)"
 }
+
+# Sourced (by the tests), define the functions only.
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 cmd="${1:-}"; shift || true
 while (($#)); do
