@@ -102,8 +102,8 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         "| offered/s | accepted/s | intake p50 / p99 | delivered/s | on stream / expected | e2e p50 |"
         " e2e p99 |"
         " CPU cores (reports / routing / notify / broker / postgres / load client / harness / others)"
-        " | held |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        " | machine busy, cores | held |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for x in all_loads(pipe):
         cpu = x.get("cpu_cores", {})
@@ -114,7 +114,8 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
             f"| {fmt(x['offered'])}{mark} | "
             f"{fmt(x['accepted_per_s'])} | {fmt(x['intake_p50_ms'])} / {fmt(x['intake_p99_ms'])} ms | "
             f"{fmt(x['throughput_per_s'])} | {x['delivered']}/{x['expected']} | {fmt(x['p50_ms'])} ms | "
-            f"{fmt(x['p99_ms'])} ms | {cores} | {'yes' if x['sustained'] else 'no'} |"
+            f"{fmt(x['p99_ms'])} ms | {cores} | {fmt(cpu.get('_machine'), 2)} | "
+            f"{'yes' if x['sustained'] else 'no'} |"
         )
     L.append("")
     L += [

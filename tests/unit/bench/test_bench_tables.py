@@ -1,0 +1,29 @@
+"""The pipeline table of report.md: each load's row says how busy the whole machine was."""
+
+from __future__ import annotations
+
+from bench.report.tables import pipeline_section
+
+
+def _load(offered: float, machine: float) -> dict:
+    return {
+        "offered": offered, "duration_s": 30.0, "accepted_per_s": offered, "intake_p50_ms": 5.0,
+        "intake_p99_ms": 20.0, "throughput_per_s": offered, "delivered": 100, "expected": 100,
+        "p50_ms": 150.0, "p99_ms": 400.0, "sustained": True, "sustain_check": True,
+        "cpu_cores": {"reports": 0.5, "routing": 0.3, "_machine": machine},
+        "cpu_ms_per_report": {"reports": 0.5},
+    }
+
+
+def test_each_row_shows_the_machine_busy_beside_its_processes():
+    pipe = {
+        "rates": [_load(500, 0.91)], "sustain_checks": [_load(1000, 1.95)], "sustain_s": 30.0,
+        "sustainable_per_s": 1000.0, "sustainable_is_lower_bound": False, "held_short_per_s": 1000.0,
+        "max_throughput_per_s": 1000.0,
+    }
+    lines = pipeline_section(pipe, None)
+    start = next(i for i, line in enumerate(lines) if line.startswith("| offered/s | accepted/s"))
+    end = lines.index("", start)
+    header, _, *rows = lines[start:end]
+    at = [c.strip() for c in header.strip("|").split("|")].index("machine busy, cores")
+    assert [[c.strip() for c in row.strip("|").split("|")][at] for row in rows] == ["0.91", "1.95"]
