@@ -42,8 +42,9 @@ class PlatformSettings(BaseSettings):
         20,
         ge=1,
         le=5000,
-        description="Consumer long-poll wait; low because the embedded broker does not wake "
-        "a long poll when data arrives (each hop waits up to this long), not lower because every "
+        description="Consumer long-poll wait; low because a fetch for partitions with nothing new "
+        "is held this long, and the consumer fetches nothing else from that broker meanwhile (and "
+        "the embedded broker does not wake a long poll when data arrives), not lower because every "
         "idle consumer polls this often.",
     )
     relay_linger_ms: int = Field(
