@@ -9,14 +9,14 @@ a tenth of a core for a figure that moves slowly.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import itertools
 from collections.abc import Iterable
 
 import asyncpg
 from prometheus_client import Gauge
 
 from services.routing.domain.lifecycle import STATUSES
+from shared.ticker import run_ticks
 
 FINISHED = ("resolved", "closed")
 UNFINISHED = tuple(s for s in STATUSES if s not in FINISHED)
@@ -50,13 +50,14 @@ class CaseGauges:
             await self._count(COUNT_FINISHED, FINISHED)
 
     async def run(self) -> None:
-        """Refresh until cancelled; the database being away only skips a tick."""
-        tick = 0
-        while True:
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await self.refresh(finished=tick % self._finished_every == 0)
-            tick += 1
-            await asyncio.sleep(self._interval_s)
+        """Refresh until cancelled; the database being away only skips ticks."""
+        ticks = itertools.count()
+
+        async def tick() -> int:
+            await self.refresh(finished=next(ticks) % self._finished_every == 0)
+            return 0
+
+        await run_ticks(tick, name="case-gauges", interval_s=self._interval_s)
 
     async def _count(self, query: str, statuses: Iterable[str]) -> None:
         rows = await self._pool.fetch(query)
