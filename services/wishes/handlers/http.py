@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.wishes.app.changes import found
+from services.wishes.app.changes import WishNotFound, found
 from services.wishes.domain.wish import CATEGORIES, COMMUNITY_CENTRE, WishDraft
 from services.wishes.handlers.views import WishCard, WishView, card, checked_id, refusals, wish_view
 from shared.auth import Principal, TokenCodec
@@ -79,10 +79,12 @@ def create_router(factory: Callable[[], "WishesFactory"], tokens: TokenCodec) ->
     async def get_wish(wish_id: str, principal: Annotated[Principal, Depends(anyone)]) -> WishView:
         """One wish, as much of it as the caller may see."""
         wish_id = checked_id(wish_id)
-        f = factory()
+        detail = await factory().wishes.detail(wish_id)
         with refusals("wish"):
-            row = found(await f.wishes.get(wish_id), principal)
-        return wish_view(row, principal, await f.wishes.claims_of(wish_id), await f.wishes.history(wish_id))
+            if detail is None:
+                raise WishNotFound
+            row = found(detail.wish, principal)
+        return wish_view(row, principal, detail.claims, detail.history)
 
     @router.post("/{wish_id}/cancel", response_model=WishView)
     async def cancel(

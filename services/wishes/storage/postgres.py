@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 
 _WALL = """
@@ -35,6 +37,15 @@ ORDER BY community_code NULLS LAST
 """
 
 
+@dataclass(frozen=True)
+class WishDetailRows:
+    """A wish row, its claims (oldest first) and its audit trail, from one snapshot."""
+
+    wish: asyncpg.Record
+    claims: list[asyncpg.Record]
+    history: list[asyncpg.Record]
+
+
 class PostgresWishQueries:
     """Queries that change nothing."""
 
@@ -47,20 +58,30 @@ class PostgresWishQueries:
         """Approved, unfinished wishes, newest approval first, without who posted them."""
         return await self._pool.fetch(_WALL, community, category, limit)
 
-    async def get(self, wish_id: str) -> asyncpg.Record | None:
-        """One wish, all columns."""
-        return await self._pool.fetchrow("SELECT * FROM wishes WHERE wish_id = $1::uuid", wish_id)
+    async def detail(self, wish_id: str) -> WishDetailRows | None:
+        """A wish with its claims and its trail as they stood at one moment, or None.
+
+        One snapshot: read one after the other, a claim committed in between would show among the
+        claims of a wish whose shares taken do not count it yet.
+        """
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            wish = await conn.fetchrow("SELECT * FROM wishes WHERE wish_id = $1::uuid", wish_id)
+            if wish is None:
+                return None
+            claims = await conn.fetch(
+                "SELECT * FROM claims WHERE wish_id = $1::uuid ORDER BY claimed_at, claim_id", wish_id
+            )
+            history = await conn.fetch(
+                "SELECT claim_id, action, from_status, to_status, actor_id, actor_role, note, at "
+                "FROM wish_history WHERE wish_id = $1::uuid ORDER BY seq",
+                wish_id,
+            )
+        return WishDetailRows(wish, claims, history)
 
     async def posted_by(self, poster_id: str, limit: int = 200) -> list[asyncpg.Record]:
         """A worker's own wishes, newest first."""
         return await self._pool.fetch(
             "SELECT * FROM wishes WHERE poster_id = $1 ORDER BY created_at DESC LIMIT $2", poster_id, limit
-        )
-
-    async def claims_of(self, wish_id: str) -> list[asyncpg.Record]:
-        """Every claim on a wish, oldest first."""
-        return await self._pool.fetch(
-            "SELECT * FROM claims WHERE wish_id = $1::uuid ORDER BY claimed_at, claim_id", wish_id
         )
 
     async def claims_by(self, donor_id: str, limit: int = 200) -> list[asyncpg.Record]:
@@ -70,14 +91,6 @@ class PostgresWishQueries:
             "FROM claims c JOIN wishes w USING (wish_id) WHERE c.donor_id = $1 "
             "ORDER BY c.claimed_at DESC LIMIT $2",
             donor_id, limit,
-        )
-
-    async def history(self, wish_id: str) -> list[asyncpg.Record]:
-        """The audit trail of a wish and its claims, in order."""
-        return await self._pool.fetch(
-            "SELECT claim_id, action, from_status, to_status, actor_id, actor_role, note, at "
-            "FROM wish_history WHERE wish_id = $1::uuid ORDER BY seq",
-            wish_id,
         )
 
     async def awaiting_review(self, *, community: str | None, street: str | None) -> list[asyncpg.Record]:
