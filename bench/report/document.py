@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench.report.plots import draw_plots
 from bench.report.tables import (
+    busy_machine_line,
     geometry_section,
     intake_section,
     memory_section,
@@ -41,9 +42,12 @@ def write_report(r: dict, out: Path) -> None:
         f"NUANXIN_FETCH_MAX_WAIT_MS={opts['fetch_max_wait_ms']}",
         f"- whole run: {r.get('duration_s', 0):.0f} s",
     ]
-    speed = yardstick_line(r.get("yardstick", []))
-    if speed:
-        L.append(speed)
+    for line in (
+        yardstick_line(r.get("yardstick", [])),
+        busy_machine_line(r["stages"].get("idle_cpu_cores")),
+    ):
+        if line:
+            L.append(line)
     L.append("")
 
     L += [

@@ -36,6 +36,18 @@ def yardstick_line(ys: list[dict]) -> str | None:
     return line
 
 
+def busy_machine_line(idle: dict | None, threshold: float = 0.10) -> str | None:
+    """A warning when processes outside the benchmark used the machine before any load, or None."""
+    others = (idle or {}).get("others")
+    if others is None or others < threshold:
+        return None
+    return (
+        f"- **the machine was not quiet**: before any load, processes outside the benchmark used "
+        f"{others:.2f} cores (\"others\", idle row of the pipeline section); every figure below "
+        "had that much less"
+    )
+
+
 def profile_tables(s: dict) -> list[str]:
     """Own-time, callers, inclusive and per-package tables of one py-spy summary."""
     L = ["| own time | frame |", "| --- | --- |"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.report.tables import pipeline_section
+from bench.report.tables import busy_machine_line, pipeline_section
 
 
 def _load(offered: float, machine: float) -> dict:
@@ -27,3 +27,10 @@ def test_each_row_shows_the_machine_busy_beside_its_processes():
     header, _, *rows = lines[start:end]
     at = [c.strip() for c in header.strip("|").split("|")].index("machine busy, cores")
     assert [[c.strip() for c in row.strip("|").split("|")][at] for row in rows] == ["0.91", "1.95"]
+
+
+def test_the_header_warns_when_something_else_used_the_machine_before_any_load():
+    line = busy_machine_line({"broker": 0.07, "reports": 0.01, "others": 0.34})
+    assert line is not None and "0.34 cores" in line
+    assert busy_machine_line({"broker": 0.11, "others": 0.02}) is None
+    assert busy_machine_line(None) is None
