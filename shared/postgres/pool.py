@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -39,3 +41,11 @@ async def create_pool(database_url: str, *, schema: str, max_size: int = 10) -> 
         init=_init_connection,
         reset=_keep_session,
     )
+
+
+@asynccontextmanager
+async def snapshot(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection whose reads all see one moment (a ``REPEATABLE READ, READ ONLY`` transaction),
+    for a page built from several queries: what commits meanwhile shows in none of them."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        yield conn

@@ -10,6 +10,7 @@ import asyncpg
 
 from services.routing.domain.case import Case
 from services.routing.domain.clustering import OpenCaseNearby
+from shared.postgres.pool import snapshot
 
 SCHEMA = "routing"
 
@@ -222,7 +223,7 @@ class PostgresCaseQueries:
         One snapshot: read one after the other, an action committed in between would show a
         case in one status with a history that has already moved on, or not yet.
         """
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with snapshot(self._pool) as conn:
             case = await conn.fetchrow("SELECT * FROM cases WHERE case_id = $1::uuid", case_id)
             if case is None:
                 return None

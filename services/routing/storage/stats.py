@@ -6,6 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.postgres.pool import snapshot
+
 # Days are counted in Chongqing's time (UTC+8, no daylight saving), not the server's.
 LOCAL_OFFSET = "interval '8 hours'"
 
@@ -97,7 +99,7 @@ class PostgresCaseStats:
         Both from one snapshot, so the per-community totals and the days add up to the same cases
         even while cases are being opened and resolved.
         """
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with snapshot(self._pool) as conn:
             by_community = await conn.fetch(_BY_COMMUNITY, community, street, since, now)
             daily = await conn.fetch(_DAILY, community, street, since, now)
         return by_community, daily

@@ -16,6 +16,7 @@ from services.volunteers.storage import ledger
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.events.base import EventBody
+from shared.postgres.pool import snapshot
 
 
 def transaction_view(txn: Transaction) -> dict:
@@ -95,7 +96,7 @@ class PointsBook:
         today = shanghai_day(self._clock.now())
         # One snapshot: balance, today's total and the history must agree with each other even
         # while a credit commits between the three reads.
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with snapshot(self._pool) as conn:
             return {
                 "volunteer_id": volunteer_id,
                 "balance": await ledger.balance(conn, volunteer_account(volunteer_id)),

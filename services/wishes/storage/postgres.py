@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from shared.postgres.pool import snapshot
+
 _WALL = """
 SELECT wish_id, community_code, category, title, status, wanted_by, shares,
        shares - shares_taken AS shares_left, approved_at
@@ -64,7 +66,7 @@ class PostgresWishQueries:
         One snapshot: read one after the other, a claim committed in between would show among the
         claims of a wish whose shares taken do not count it yet.
         """
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with snapshot(self._pool) as conn:
             wish = await conn.fetchrow("SELECT * FROM wishes WHERE wish_id = $1::uuid", wish_id)
             if wish is None:
                 return None
