@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.report.header import busy_machine_line, yardstick_line
 from bench.report.plots import draw_plots
 from bench.report.tables import (
-    busy_machine_line,
     geometry_section,
     intake_section,
     memory_section,
@@ -15,7 +15,6 @@ from bench.report.tables import (
     pipeline_section,
     profile_section,
     sla_section,
-    yardstick_line,
 )
 from bench.report.targets import targets
 

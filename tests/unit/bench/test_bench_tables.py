@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.report.tables import busy_machine_line, pipeline_section
+from bench.report.header import busy_machine_line
+from bench.report.tables import pipeline_section
 
 
 def _load(offered: float, machine: float) -> dict:

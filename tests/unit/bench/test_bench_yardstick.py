@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bench import yardstick
-from bench.report.tables import yardstick_line
+from bench.report.header import yardstick_line
 
 
 def test_the_rate_is_events_over_the_time_they_took(monkeypatch: pytest.MonkeyPatch):
