@@ -250,7 +250,7 @@ def geometry_section(geo: dict) -> list[str]:
     if o:
         L += [
             "",
-            f"What routing does per batch (`Locator.owners`: locate_many plus a per-point boundary "
+            f"What routing does per batch (`Locator.owners`: locate_many plus the boundary "
             f"co-owner search within {o['co_owner_m']:.0f} m): **{fmt(o['per_s'])} points/s** "
             f"({o['points']:,} points, batches of {o['batch']}).",
         ]

@@ -105,23 +105,47 @@ class JurisdictionIndex:
 
         ``owners``: the points' ``locate_indices``, when the caller has them already.
 
-        One bulk box query finds the few points whose box reaches a polygon other than their
-        owner's (points near a boundary); only those get the exact per-point distance check.
+        One bulk query finds the (point, polygon) pairs whose box around the point reaches a polygon
+        other than the owner's (points near a boundary); only those pairs get the exact distance,
+        all at once, in the same local frame as ``boundary_neighbours``.
         """
         if within_m < 0:
             raise ValueError("within_m must be >= 0")
         lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        out: list[str | None] = [None] * len(lons)
+        if not len(lons):
+            return out
         if owners is None:
             owners = self.locate_indices(lons, lats)
         phi = np.radians(lats)
         # metres_per_degree, vectorised; the box is only a pre-filter, so a slightly larger one
-        # (1 %) keeps every point the exact check would find.
+        # (1 %) keeps every polygon the exact check would find.
         m_lat = 111_132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi)
         m_lon = 111_412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi) + 0.118 * np.cos(5 * phi)
         dlon, dlat = 1.01 * within_m / m_lon, 1.01 * within_m / m_lat
-        point, geom = self._tree.query(shapely.box(lons - dlon, lats - dlat, lons + dlon, lats + dlat))
-        out: list[str | None] = [None] * len(lons)
-        for i in np.unique(point[geom != owners[point]]).tolist():
-            found = self.boundary_neighbours(float(lons[i]), float(lats[i]), within_m)
-            out[i] = found[0] if found else None
+        boxes = shapely.box(lons - dlon, lats - dlat, lons + dlon, lats + dlat)
+        point, geom = self._tree.query(boxes, predicate="intersects")
+        other = geom != owners[point]
+        point, geom = point[other], geom[other]
+        if not len(point):
+            return out
+        # Each pair's polygon in its point's local frame, with the scalar metres_per_degree of
+        # boundary_neighbours, so both give the same distances to the last bit.
+        frame = {int(i): metres_per_degree(float(lats[i])) for i in np.unique(point)}
+        scale = np.array([frame[int(i)] for i in point])
+        origin = np.column_stack([lons[point], lats[point]])
+        coords, of_pair = shapely.get_coordinates(self._geoms[geom], return_index=True)
+        local = shapely.set_coordinates(
+            self._geoms[geom].copy(), (coords - origin[of_pair]) * scale[of_pair]
+        )
+        dist = shapely.distance(local, shapely.Point(0.0, 0.0))
+        near = dist <= within_m
+        point, geom, dist = point[near], geom[near], dist[near]
+        # Nearest first, ties to the smaller code (index order is code order); first row per point.
+        order = np.lexsort((geom, dist, point))
+        point, geom = point[order], geom[order]
+        first = np.ones(len(point), dtype=bool)
+        first[1:] = point[1:] != point[:-1]
+        for i, g in zip(point[first].tolist(), geom[first].tolist(), strict=True):
+            out[i] = self._codes[g]
         return out
