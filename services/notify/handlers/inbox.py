@@ -1,7 +1,6 @@
 """HTTP routes of per-recipient inboxes, preferences, webhooks and dead deliveries."""
 
 import secrets
-import uuid
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +16,7 @@ from services.notify.storage import deliveries, inbox
 from shared.auth import Principal, TokenCodec
 from shared.http.errors import BIGINT_MAX, ProblemError
 from shared.http.security import principal_dependency
+from shared.ids import new_id
 
 if TYPE_CHECKING:
     from services.notify.factory import NotifyFactory
@@ -169,7 +169,7 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         if bad := [k for k in body.kinds if k not in KINDS]:
             raise ProblemError(422, "invalid_request", f"unknown kinds {bad}",
                                fields=[{"field": "kinds", "problem": f"one of {', '.join(KINDS)}"}])
-        webhook_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
+        webhook_id, secret = new_id(), secrets.token_urlsafe(32)
         async with factory().runtime.pool.acquire() as conn:
             await inbox.add_webhook(conn, webhook_id=webhook_id, recipient=keys(principal)[0],
                                     url=str(body.url), secret=secret, kinds=body.kinds)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.reports.domain.kinds import KINDS, SEVERITIES, Severity
+from shared.ids import new_id
 
 
 class ReportRejected(ValueError):
@@ -70,7 +70,7 @@ def new_report(
     if spec.photo_required and not photos:
         raise ReportRejected("photos", f"a {spec.name_en} report needs at least one photo as evidence")
     return Report(
-        report_id=str(uuid.uuid4()),
+        report_id=new_id(),
         reporter_id=reporter_id,
         kind=kind,
         category=category,

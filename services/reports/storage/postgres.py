@@ -191,7 +191,7 @@ class PostgresReportStore:
             [m.value for m in messages],
             channel_for(SCHEMA),
         )
-        # report_id is always made by str(uuid4()), so it is already in the form str(UUID) gives.
+        # report_id is always made by new_id(), so it is already in the form str(UUID) gives.
         inserted = {str(r) for r in row["inserted"] or ()}
         created = [item.report.report_id in inserted for item in items]
         replays = [item for item, new in zip(items, created, strict=True) if not new]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from services.routing.storage import checkins
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.events.reports import ReportSubmittedV1
+from shared.ids import new_id
 from shared.ticker import run_ticks
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class ScheduleCheckin:
             raise CheckinRefused("window_end must be after window_start")
         async with self._pool.acquire() as conn:
             return await checkins.add_window(
-                conn, window_id=str(uuid.uuid4()), pairing_id=request.pairing_id,
+                conn, window_id=new_id(), pairing_id=request.pairing_id,
                 volunteer_id=request.volunteer_id, community_code=unit.code,
                 window_start=request.window_start, window_end=request.window_end,
                 created_by=principal.subject,

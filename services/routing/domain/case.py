@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from shared.ids import new_id
 
 DISTRICT_CODE = "500112"
 TRIAGE = "district triage"
@@ -85,7 +86,7 @@ def open_case(
 ) -> Case:
     """A new case for a report, with its owner and deadlines."""
     return Case(
-        case_id=str(uuid.uuid4()),
+        case_id=new_id(),
         report_id=report_id,
         kind=kind,
         category=category,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 
 from services.volunteers.app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -11,6 +9,7 @@ from services.volunteers.domain.privacy import ElderScope, visibility
 from services.volunteers.storage import elderly, registry
 from shared.auth import Principal
 from shared.clock import Clock
+from shared.ids import new_id
 
 CARER = "elderly_carer"
 
@@ -66,7 +65,7 @@ class Elderly:
         """Register an elder in the staff member's own community."""
         if principal.role != "community_staff" or principal.community is None:
             raise Forbidden("only community staff register elderly residents")
-        elder_id = str(uuid.uuid4())
+        elder_id = new_id()
         async with self._pool.acquire() as conn, conn.transaction():
             await elderly.add_elder(
                 conn, elder_id=elder_id, community_code=principal.community, name=name, address=address,
@@ -113,7 +112,7 @@ class Elderly:
                 raise Conflict(f"elder {elder_id} is already paired", field="elder_id")
             try:
                 row = await elderly.add_pairing(
-                    conn, pairing_id=str(uuid.uuid4()), elder_id=elder_id, volunteer_id=volunteer_id,
+                    conn, pairing_id=new_id(), elder_id=elder_id, volunteer_id=volunteer_id,
                     community_code=elder["community_code"], created_by=principal.subject,
                     created_at=self._clock.now(),
                 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import asyncpg
@@ -16,6 +15,7 @@ from services.volunteers.storage import ledger
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.events.base import EventBody
+from shared.ids import new_id
 from shared.postgres.pool import snapshot
 
 
@@ -73,7 +73,7 @@ class PointsBook:
             raise Invalid(str(exc), field="item") from exc
         volunteer = principal.subject
         # A repeated request with the same key returns the first redemption instead of paying twice.
-        source_id = f"{volunteer}:{idempotency_key}" if idempotency_key else str(uuid.uuid4())
+        source_id = f"{volunteer}:{idempotency_key}" if idempotency_key else new_id()
         now = self._clock.now()
         async with self._pool.acquire() as conn, conn.transaction():
             await ledger.lock_volunteer(conn, volunteer)

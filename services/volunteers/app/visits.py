@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime
 
 import asyncpg
@@ -20,6 +19,7 @@ from shared.clock import Clock
 from shared.events.envelope import encode
 from shared.events.reports import ReportSubmittedV1
 from shared.events.volunteers import VisitScheduledV1
+from shared.ids import new_id
 from shared.postgres.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Visits:
             if not can_schedule(principal, scope_of(pairing)):
                 raise Forbidden("only the elder's community staff or the paired volunteer schedule visits")
             row = await elderly.add_visit(
-                conn, visit_id=str(uuid.uuid4()), pairing_id=pairing_id,
+                conn, visit_id=new_id(), pairing_id=pairing_id,
                 volunteer_id=pairing["volunteer_id"], community_code=pairing["community_code"],
                 window_start=window_start, window_end=window_end, scheduled_by=principal.subject,
                 scheduled_at=self._clock.now(),

@@ -22,6 +22,7 @@ from services.wishes.storage.writes import insert_claim, lock_claim, lock_wish, 
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.events.wishes import WishClaimedV1, WishClaimWithdrawnV1
+from shared.ids import new_id
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ClaimWish:
                 # Shares first, so a donor who lost the race hears "no shares left", not a status.
                 after = before.take(max(before.left, 1) if request.whole else request.shares)
             t = lifecycle.apply(wish["status"], "claim", actor="donor", shares=after)
-            claim_id = str(uuid.uuid4())
+            claim_id = new_id()
             claim = await insert_claim(
                 conn, claim_id=uuid.UUID(claim_id), wish_id=wish["wish_id"], donor_id=principal.subject,
                 donor_kind=request.donor_kind, shares=after.taken - before.taken, status="held",

@@ -12,6 +12,7 @@ from services.wishes.storage.writes import insert_wish
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.events.wishes import WishPostedV1
+from shared.ids import new_id
 
 
 class PostWish:
@@ -27,7 +28,7 @@ class PostWish:
         """The stored wish (pending review); raises InvalidWish naming the field at fault."""
         now = self._clock.now()
         wish = check_draft(draft, now=now, max_shares=self._max_shares, max_days_ahead=self._max_days_ahead)
-        wish_id = str(uuid.uuid4())
+        wish_id = new_id()
         street = street_of(wish.community_code)
         async with self._pool.acquire() as conn, conn.transaction():
             row = await insert_wish(

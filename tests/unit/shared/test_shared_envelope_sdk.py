@@ -8,6 +8,7 @@ accept or refuse exactly as the SDK-based decoder it replaced did.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -168,18 +169,21 @@ def test_the_time_is_written_as_the_sdk_writes_it(moment):
     assert envelope._rfc3339(moment) == _sdk_message(body, time=moment).headers["ce_time"]
 
 
-def test_generated_ids_are_random_uuid4_strings():
+def test_generated_ids_are_time_ordered_uuid7_strings():
+    before = time.time_ns() // 1_000_000
     ids = [encode(_sample("nuanxin.report.submitted.v1"), source="/s").event_id for _ in range(500)]
+    after = time.time_ns() // 1_000_000
 
     assert len(set(ids)) == len(ids)
     for event_id in ids:
         parsed = uuid.UUID(event_id)
         assert str(parsed) == event_id
-        assert parsed.version == 4
+        assert parsed.version == 7
         assert parsed.variant == uuid.RFC_4122
-    # Every hex digit but the version and variant ones varies.
-    fixed = {i for i in range(36) if len({event_id[i] for event_id in ids}) == 1}
-    assert fixed == {8, 13, 14, 18, 23}
+        assert before <= parsed.int >> 80 <= after
+    # The random part (after the version digit, less the variant's two bits) varies in every digit.
+    fixed = {i for i in range(15, 36) if len({event_id[i] for event_id in ids}) == 1}
+    assert fixed == {18, 23}
 
 
 # --- the same records accepted and refused as by the SDK-based decoder -------------------------------
