@@ -14,10 +14,9 @@ from __future__ import annotations
 import os
 import time
 
-# Version 7 in bits 76-79, the RFC variant (0b10) in bits 62-63.
-_VERSION_VARIANT = (0x7 << 76) | (0b10 << 62)
-_RAND_A = 0xFFF << 64  # 12 random bits after the version
-_RAND_B = (1 << 62) - 1  # 62 random bits after the variant
+# The version (7) after the 48 bits of time, the RFC variant (0b10) two digits further on.
+_VERSION_VARIANT = 0x7000_8000_0000_0000_0000
+_RANDOM_KEPT = 0x0FFF_3FFF_FFFF_FFFF_FFFF  # the 74 random bits that are not version or variant
 
 
 def new_id() -> str:
@@ -27,11 +26,6 @@ def new_id() -> str:
 
 def format_id(unix_ms: int, rand80: int) -> str:
     """The UUIDv7 of a millisecond timestamp and 80 random bits (74 of them are kept)."""
-    value = (
-        (unix_ms & 0xFFFF_FFFF_FFFF) << 80
-        | _VERSION_VARIANT
-        | (rand80 >> 4) & _RAND_A
-        | rand80 & _RAND_B
-    )
-    hexa = f"{value:032x}"
+    value = (unix_ms & 0xFFFF_FFFF_FFFF) << 80 | rand80 & _RANDOM_KEPT | _VERSION_VARIANT
+    hexa = value.to_bytes(16).hex()
     return f"{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"

@@ -20,15 +20,16 @@ def test_the_fields_land_where_rfc_9562_puts_them(unix_ms, rand80):
     assert parsed.version == 7
     assert parsed.variant == uuid.RFC_4122
     assert parsed.int >> 80 == unix_ms  # unix_ts_ms: the first 48 bits
-    assert (parsed.int >> 64) & 0xFFF == rand80 >> 68  # rand_a: 12 bits after the version
+    assert (parsed.int >> 64) & 0xFFF == (rand80 >> 64) & 0xFFF  # rand_a: 12 bits after the version
     assert parsed.int & ((1 << 62) - 1) == rand80 & ((1 << 62) - 1)  # rand_b: 62 bits after the variant
 
 
 def test_the_text_is_what_str_of_a_uuid_gives():
     made = format_id(1_796_083_200_123, 0x1234_5678_9ABC_DEF0_1357)
     assert made == str(uuid.UUID(made))
-    # rand_b keeps the low 62 of the last 64 bits (0x5678… loses its top two), under the variant 0b10.
-    assert made == "01a22ee6-b07b-7123-9678-9abcdef01357"
+    # rand_a is bits 64-75 (the 1 of 0x1234 is dropped); rand_b the low 62 bits (0x5678… loses
+    # its top two) under the variant 0b10.
+    assert made == "01a22ee6-b07b-7234-9678-9abcdef01357"
 
 
 def test_new_ids_carry_the_time_they_were_made():
