@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import tempfile
 import time
 import uuid
@@ -103,7 +104,8 @@ async def _write_batch(
 
 async def measure(reports: int, batch: int) -> dict[str, dict]:
     """Both kinds of id, batch by batch in turns, on one fresh server; per report costs of each."""
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="nuanxin-key-order-")), port=free_port())
+    data = Path(tempfile.mkdtemp(prefix="nuanxin-key-order-"))
+    server = EmbeddedPostgres(data, port=free_port())
     conn = await asyncpg.connect(server.start())
     try:
         for schema in MAKERS:
@@ -125,6 +127,7 @@ async def measure(reports: int, batch: int) -> dict[str, dict]:
     finally:
         await conn.close()
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)  # a full run leaves hundreds of megabytes
     return {
         schema: {
             "ms_per_report": waited[schema] * 1000 / reports,

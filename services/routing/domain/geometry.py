@@ -131,8 +131,8 @@ class JurisdictionIndex:
             return out
         # Each pair's polygon in its point's local frame, with the scalar metres_per_degree of
         # boundary_neighbours, so both give the same distances to the last bit.
-        frame = {int(i): metres_per_degree(float(lats[i])) for i in np.unique(point)}
-        scale = np.array([frame[int(i)] for i in point])
+        near_points, of_point = np.unique(point, return_inverse=True)
+        scale = np.array([metres_per_degree(float(lats[i])) for i in near_points.tolist()])[of_point]
         origin = np.column_stack([lons[point], lats[point]])
         coords, of_pair = shapely.get_coordinates(self._geoms[geom], return_index=True)
         local = shapely.set_coordinates(
