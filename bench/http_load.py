@@ -17,6 +17,7 @@ import random
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,11 @@ class LoadSpec:
 
 
 def bodies(spec: LoadSpec, n: int) -> list[bytes]:
-    """Requests ready to write: random points in the bbox, hazard categories in turn, tokens in turn."""
+    """Requests ready to write: random points in the bbox, hazard categories in turn, tokens in turn.
+
+    Each carries an ``Idempotency-Key`` of its own, a random UUID, as the rider app's reports do
+    (``nuanxin/static/js/worker.js``): intake then keeps and checks keys as it does for riders.
+    """
     rnd = random.Random(spec.seed)
     x0, y0, x1, y1 = spec.bbox
     out = []
@@ -68,9 +73,11 @@ def bodies(spec: LoadSpec, n: int) -> list[bytes]:
             separators=(",", ":"),
         ).encode()
         auth = f"Authorization: Bearer {spec.tokens[i % len(spec.tokens)]}\r\n" if spec.tokens else ""
+        key = uuid.UUID(int=rnd.getrandbits(128), version=4)
         head = (
             f"POST {spec.path} HTTP/1.1\r\nHost: 127.0.0.1:{spec.port}\r\n"
-            f"Content-Type: application/json\r\n{auth}Content-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: application/json\r\n{auth}Idempotency-Key: {key}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
         )
         out.append(head.encode() + body)
     return out

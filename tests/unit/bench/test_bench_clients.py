@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from bench.dashboard import SseReader
 from bench.http_load import Connection, LoadSpec, run_load
@@ -95,6 +96,9 @@ async def test_the_load_records_each_answer_and_the_report_it_names():
     assert [r[3] for r in records] == [RID_A, None] * 10
     assert all(r[1] >= r[0] > 0 for r in records)
     assert all(b"Authorization: Bearer tok" in r and b'"kind":"hazard"' in r for r in requests)
+    # A key of its own on every report, as the rider app sends.
+    keys = [re.search(rb"Idempotency-Key: ([0-9a-f-]{36})\r\n", r) for r in requests]
+    assert all(keys) and len({k.group(1) for k in keys}) == len(requests)
 
 
 async def test_a_request_sent_ahead_of_its_slot_is_timed_from_when_it_left():
