@@ -199,8 +199,10 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "",
         "POST /reports on the reports service alone (routing and notify stopped; JWT check, validation, "
         "the report row and its outbox row committed with the reports that arrived with it (group "
-        "commit), relay to Kafka), then a bare FastAPI "
-        "endpoint on the same uvicorn parsing the same pydantic model and answering 201.",
+        "commit), relay to Kafka), and on a bare FastAPI "
+        "endpoint on the same uvicorn parsing the same pydantic model and answering 201. Both servers "
+        "are up together and each offered load goes to one and then the other (the order alternating "
+        "from load to load), so both sides of a row are measured in the same minute.",
         "",
         "Server CPU ms per answered request is the server process's CPU time over the stage divided by "
         "its 2xx answers: it does not depend on how much CPU other processes left over.",

@@ -20,50 +20,44 @@ class IntakeStage:
     async def stage_intake(self) -> None:
         o = self.opts
         rows: dict[str, list] = {"reports": [], "bare": []}
-        log("intake: reports service alone (routing and notify stopped)")
-        profile_rate = max([r for r in o.intake_rates if r <= 1000] or o.intake_rates[:1])
-        for rate in [*o.intake_rates, *o.intake_ceiling]:
-            self.seed += 1
-            t0 = time.monotonic()
-            res = await offer_http(
-                self.services["reports"].port,
-                rate,
-                o.intake_stage_s,
-                self.worker_tokens,
-                self._bbox(),
-                self.seed,
-                self.work,
-                watch=self.rss.watch,
-            )
-            s = _with_cpu(
-                http_summary(res), self.rss.cpu_share(t0, time.monotonic()), "reports", time.monotonic() - t0
-            )
-            rows["reports"].append(s)
-            log(
-                f"  intake {rate:>5.0f}/s: {s['accepted_per_s']:,.0f}/s p50 {fmt_ms(s['p50_ms'])} "
-                f"p99 {fmt_ms(s['p99_ms'])} {s['statuses']}"
-            )
-            await asyncio.sleep(1)
-        if "profile" in o.stages:
-            # One more run at a load it cannot quite hold, sampled by py-spy (not counted above).
-            spy = start_profile(
-                self.services["reports"].process.pid, o.intake_stage_s + 1, self.work / "intake.pyspy"
-            )
-            if spy is not None:
-                self.seed += 1
-                await offer_http(
-                    self.services["reports"].port,
-                    profile_rate,
-                    o.intake_stage_s,
-                    self.worker_tokens,
-                    self._bbox(),
-                    self.seed,
-                    self.work,
-                )
-                await asyncio.to_thread(spy.wait, 30)
-        stack.stop_process(self.services["reports"].process)
+        log("intake: reports service alone (routing and notify stopped), beside the bare endpoint")
+        # Sampled where the ratio is decided: at the first ceiling probe the server is saturated,
+        # so its samples split the CPU a request costs, not the loop's waiting between requests.
+        profile_rate = (o.intake_ceiling or o.intake_rates)[0]
+        bare = self._start_bare()
+        servers = {"reports": self.services["reports"].port, "bare": bare.port}
+        try:
+            await stack.wait_healthy(bare.port)
+            # Each offered load goes to both servers, one after the other, the order alternating from
+            # load to load: on a machine whose speed drifts by the minute both sides of a ratio are
+            # measured in the same minute, where measuring all of one and then all of the other put
+            # minutes between them.
+            for i, rate in enumerate([*o.intake_rates, *o.intake_ceiling]):
+                for name in ("reports", "bare") if i % 2 == 0 else ("bare", "reports"):
+                    rows[name].append(await self._offer_intake(name, servers[name], rate))
+                    await asyncio.sleep(1)
+            if "profile" in o.stages:
+                await self._profile_intake(profile_rate)
+        finally:
+            stack.stop_process(self.services["reports"].process)
+            stack.stop_process(bare.process)
+        if (self.work / "intake.pyspy").exists():
+            self.result["stages"]["intake_profile"] = {
+                "rate": profile_rate,
+                **summarize(self.work / "intake.pyspy"),
+            }
+        self.result["stages"]["intake"] = {
+            "rates": rows,
+            "max_accepted_per_s": max((r["accepted_per_s"] for r in rows["reports"]), default=0.0),
+            "bare_max_per_s": max((r["accepted_per_s"] for r in rows["bare"]), default=0.0),
+            # A limit is only measured where the server fell behind the load offered to it.
+            "bare_saturated": any(r["accepted_per_s"] < 0.95 * r["offered"] for r in rows["bare"]),
+        }
+
+    def _start_bare(self) -> stack.Service:
+        """The bare endpoint (``bench/bare_app.py``) on uvicorn with the services' flags."""
         port = stack.free_port()
-        bare = stack.start_process(
+        process = stack.start_process(
             [
                 sys.executable,
                 "-m",
@@ -81,41 +75,53 @@ class IntakeStage:
             dict(os.environ),
             self.work / "bare.log",
         )
-        self.rss.watch("bare-endpoint", bare.pid)
-        try:
-            await stack.wait_healthy(port)
-            for rate in [*o.intake_rates, *o.intake_ceiling]:
-                self.seed += 1
-                t0 = time.monotonic()
-                res = await offer_http(
-                    port, rate, o.intake_stage_s, [], self._bbox(), self.seed, self.work, watch=self.rss.watch
-                )
-                s = _with_cpu(
-                    http_summary(res),
-                    self.rss.cpu_share(t0, time.monotonic()),
-                    "bare-endpoint",
-                    time.monotonic() - t0,
-                )
-                rows["bare"].append(s)
-                log(
-                    f"  bare   {rate:>5.0f}/s: {s['accepted_per_s']:,.0f}/s p50 {fmt_ms(s['p50_ms'])} "
-                    f"p99 {fmt_ms(s['p99_ms'])} {s['statuses']}"
-                )
-                await asyncio.sleep(0.5)
-        finally:
-            stack.stop_process(bare)
-        if (self.work / "intake.pyspy").exists():
-            self.result["stages"]["intake_profile"] = {
-                "rate": profile_rate,
-                **summarize(self.work / "intake.pyspy"),
-            }
-        self.result["stages"]["intake"] = {
-            "rates": rows,
-            "max_accepted_per_s": max((r["accepted_per_s"] for r in rows["reports"]), default=0.0),
-            "bare_max_per_s": max((r["accepted_per_s"] for r in rows["bare"]), default=0.0),
-            # A limit is only measured where the server fell behind the load offered to it.
-            "bare_saturated": any(r["accepted_per_s"] < 0.95 * r["offered"] for r in rows["bare"]),
-        }
+        self.rss.watch("bare-endpoint", process.pid)
+        return stack.Service("bare-endpoint", port, process)
+
+    async def _offer_intake(self, name: str, port: int, rate: float) -> dict:
+        """One open-loop load of POST /reports on one server, with its CPU per answered request."""
+        o = self.opts
+        self.seed += 1
+        t0 = time.monotonic()
+        res = await offer_http(
+            port,
+            rate,
+            o.intake_stage_s,
+            self.worker_tokens if name == "reports" else [],
+            self._bbox(),
+            self.seed,
+            self.work,
+            watch=self.rss.watch,
+        )
+        server = "reports" if name == "reports" else "bare-endpoint"
+        t1 = time.monotonic()
+        s = _with_cpu(http_summary(res), self.rss.cpu_share(t0, t1), server, t1 - t0)
+        label = "intake" if name == "reports" else "bare  "
+        log(
+            f"  {label} {rate:>5.0f}/s: {s['accepted_per_s']:,.0f}/s p50 {fmt_ms(s['p50_ms'])} "
+            f"p99 {fmt_ms(s['p99_ms'])} {s['statuses']}"
+        )
+        return s
+
+    async def _profile_intake(self, rate: float) -> None:
+        """One more load on intake, sampled by py-spy (not counted above)."""
+        o = self.opts
+        spy = start_profile(
+            self.services["reports"].process.pid, o.intake_stage_s + 1, self.work / "intake.pyspy"
+        )
+        if spy is None:
+            return
+        self.seed += 1
+        await offer_http(
+            self.services["reports"].port,
+            rate,
+            o.intake_stage_s,
+            self.worker_tokens,
+            self._bbox(),
+            self.seed,
+            self.work,
+        )
+        await asyncio.to_thread(spy.wait, 30)
 
 
 def _with_cpu(summary: dict, cores: dict[str, float], server: str, span_s: float) -> dict:
