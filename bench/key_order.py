@@ -10,6 +10,10 @@ both, in turns (which goes first alternates), so a machine whose speed drifts sl
 a checkpoint every 50,000 reports, as a loaded server would have. Prints, per kind of id, the
 time its statements took (the client waiting for them, round trips included, the same for both)
 and the WAL they wrote, per report. No assertion: it measures.
+
+``--compare keys`` writes version-7 ids to both schemas instead, and gives the reports of schema
+``keyed`` an ``Idempotency-Key`` each (a random UUID, as the rider app sends) where those of schema
+``unkeyed`` have none: what the unique (reporter, key) index costs when every report has a key.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from nuanxin.embedded import EmbeddedPostgres, free_port
 from shared.ids import new_id
 
 MAKERS: dict[str, Callable[[], str]] = {"v4": lambda: str(uuid.uuid4()), "v7": new_id}
+# --compare keys: the same ids on both sides; the reports of "keyed" carry idempotency keys.
+KEYED: dict[str, Callable[[], str]] = {"unkeyed": new_id, "keyed": new_id}
 
 SCHEMA = """
 CREATE SCHEMA {s};
@@ -56,9 +62,9 @@ RESET search_path;
 
 SUBMIT = """
 INSERT INTO {s}.reports (report_id, reporter_id, kind, category, lon, lat, description, status,
-                     submitted_at, updated_at)
-SELECT r, who, 'hazard', 'road_damage', 106.6, 29.7, 'bench', 'submitted', now(), now()
-FROM unnest($1::uuid[], $2::text[]) AS t(r, who)
+                     submitted_at, updated_at, idempotency_key)
+SELECT r, who, 'hazard', 'road_damage', 106.6, 29.7, 'bench', 'submitted', now(), now(), k
+FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(r, who, k)
 """
 INBOX = "INSERT INTO {s}.inbox (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING"
 OPEN = """
@@ -86,10 +92,11 @@ async def _write_batch(
     n = len(riders)
     report_ids, case_ids = [make() for _ in range(n)], [make() for _ in range(n)]
     routing_events, case_events = [make() for _ in range(n)], [make() for _ in range(n)]
+    keys = [str(uuid.uuid4()) for _ in range(n)] if schema == "keyed" else [None] * n
     lsn = await conn.fetchval("SELECT pg_current_wal_insert_lsn()")
     started = time.perf_counter()
     async with conn.transaction():
-        await conn.execute(SUBMIT.format(s=schema), report_ids, riders)
+        await conn.execute(SUBMIT.format(s=schema), report_ids, riders, keys)
     async with conn.transaction():
         await conn.execute(INBOX.format(s=schema), "routing", routing_events)
         await conn.execute(OPEN.format(s=schema), case_ids, report_ids)
@@ -102,21 +109,23 @@ async def _write_batch(
     return waited, float(wal)
 
 
-async def measure(reports: int, batch: int) -> dict[str, dict]:
-    """Both kinds of id, batch by batch in turns, on one fresh server; per report costs of each."""
+async def measure(
+    reports: int, batch: int, makers: dict[str, Callable[[], str]] = MAKERS, riders_n: int = 50
+) -> dict[str, dict]:
+    """Both schemas, batch by batch in turns, on one fresh server; per report costs of each."""
     data = Path(tempfile.mkdtemp(prefix="nuanxin-key-order-"))
     server = EmbeddedPostgres(data, port=free_port())
     conn = await asyncpg.connect(server.start())
     try:
-        for schema in MAKERS:
+        for schema in makers:
             await conn.execute(SCHEMA.format(s=schema))
         await conn.execute("CHECKPOINT")
-        waited, wal = dict.fromkeys(MAKERS, 0.0), dict.fromkeys(MAKERS, 0.0)
+        waited, wal = dict.fromkeys(makers, 0.0), dict.fromkeys(makers, 0.0)
         rnd = random.Random(7)
-        riders = [f"rider-{n}" for n in range(50)]
+        riders = [f"rider-{n}" for n in range(riders_n)]
         for done in range(0, reports, batch):
             who = [rnd.choice(riders) for _ in range(batch)]
-            turn = list(MAKERS.items()) if (done // batch) % 2 == 0 else list(MAKERS.items())[::-1]
+            turn = list(makers.items()) if (done // batch) % 2 == 0 else list(makers.items())[::-1]
             for schema, make in turn:
                 seconds, written = await _write_batch(conn, schema, make, who)
                 waited[schema] += seconds
@@ -133,7 +142,7 @@ async def measure(reports: int, batch: int) -> dict[str, dict]:
             "ms_per_report": waited[schema] * 1000 / reports,
             "wal_kb_per_report": wal[schema] / reports / 1024,
         }
-        for schema in MAKERS
+        for schema in makers
     }
 
 
@@ -141,8 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.key_order", description=__doc__.splitlines()[0])
     p.add_argument("--reports", type=int, default=300_000, help="reports written with each kind of id")
     p.add_argument("--batch", type=int, default=50, help="reports per statement, as in a busy batch")
+    p.add_argument(
+        "--compare",
+        choices=("ids", "keys"),
+        default="ids",
+        help="ids: random (v4) against time-ordered (v7) ids; keys: reports with and without keys",
+    )
+    p.add_argument("--riders", type=int, default=50, help="distinct reporters the reports come from")
     a = p.parse_args(argv)
-    for schema, row in asyncio.run(measure(a.reports, a.batch)).items():
+    makers = KEYED if a.compare == "keys" else MAKERS
+    for schema, row in asyncio.run(measure(a.reports, a.batch, makers, a.riders)).items():
         print(f"{schema}: {row['ms_per_report']:.3f} ms, {row['wal_kb_per_report']:.2f} KB of WAL a report")
     return 0
 
