@@ -24,6 +24,8 @@ class Options:
     # this long, highest first, until one holds (at most sustain_tries of them).
     sustain_s: float = 30.0
     sustain_tries: int = 3
+    # Before each load the stack is given up to this long to finish the one before (0: no wait).
+    settle_s: float = 30.0
     geometry_points: int = 1_000_000
     geometry_cap_s: float = 20.0
     sla_deadlines: int = 1_000_000
@@ -75,6 +77,12 @@ def parse_args(argv: list[str] | None) -> Options:
         default=None,
         help="seconds of the check that the highest held pipeline load holds (0: no check)",
     )
+    p.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=None,
+        help="most seconds to wait before each load for the stack to be idle again (0: no wait)",
+    )
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
@@ -88,6 +96,7 @@ def parse_args(argv: list[str] | None) -> Options:
         intake_rates=a.intake_rates,
         stage_seconds=a.stage_seconds,
         sustain_seconds=a.sustain_seconds,
+        settle_seconds=a.settle_seconds,
         sla_deadlines=a.sla_deadlines,
         fetch_max_wait_ms=a.fetch_max_wait_ms,
         keep_db=a.keep_db,
@@ -104,6 +113,7 @@ def options_from(
     intake_rates: str | None = None,
     stage_seconds: float | None = None,
     sustain_seconds: float | None = None,
+    settle_seconds: float | None = None,
     sla_deadlines: int | None = None,
     fetch_max_wait_ms: int | None = None,
     keep_db: bool = False,
@@ -123,6 +133,8 @@ def options_from(
         o.stage_s = o.intake_stage_s = stage_seconds
     if sustain_seconds is not None:
         o.sustain_s = sustain_seconds
+    if settle_seconds is not None:
+        o.settle_s = settle_seconds
     if sla_deadlines:
         o.sla_deadlines = sla_deadlines
     if fetch_max_wait_ms:

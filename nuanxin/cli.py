@@ -330,6 +330,8 @@ def bench(
     stage_seconds: Annotated[float | None, typer.Option(help="Seconds per offered load.")] = None,
     sustain_seconds: Annotated[float | None, typer.Option(
         help="Seconds of the check that the highest held pipeline loads hold (0: no check).")] = None,
+    settle_seconds: Annotated[float | None, typer.Option(
+        help="Most seconds to wait before each load for the stack to be idle again (0: no wait).")] = None,
     sla_deadlines: Annotated[int | None, typer.Option(help="Open deadlines for the SLA clock.")] = None,
     fetch_max_wait_ms: Annotated[int | None, typer.Option(help="Consumer long-poll wait, ms (20).")] = None,
     keep_db: Annotated[bool, typer.Option(help="Keep the bench databases for inspection.")] = False,
@@ -342,7 +344,8 @@ def bench(
         raise typer.BadParameter("--kafka must be embedded or apache")
     folder = run_bench(options_from(
         kafka=kafka, quick=quick, stages=stages, pipeline_rates=pipeline_rates, intake_rates=intake_rates,
-        stage_seconds=stage_seconds, sustain_seconds=sustain_seconds, sla_deadlines=sla_deadlines,
+        stage_seconds=stage_seconds, sustain_seconds=sustain_seconds, settle_seconds=settle_seconds,
+        sla_deadlines=sla_deadlines,
         fetch_max_wait_ms=fetch_max_wait_ms,
         keep_db=keep_db, out=out,
     ))

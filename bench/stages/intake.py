@@ -34,8 +34,9 @@ class IntakeStage:
             # minutes between them.
             for i, rate in enumerate([*o.intake_rates, *o.intake_ceiling]):
                 for name in ("reports", "bare") if i % 2 == 0 else ("bare", "reports"):
+                    # Intake's relay may still be publishing what an overload left in its outbox.
+                    await self.settle()
                     rows[name].append(await self._offer_intake(name, servers[name], rate))
-                    await asyncio.sleep(1)
             if "profile" in o.stages:
                 await self._profile_intake(profile_rate)
         finally:

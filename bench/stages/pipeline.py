@@ -98,8 +98,37 @@ class PipelineStages:
         finally:
             await conn.close()
 
+    async def settle(self) -> float:
+        """Wait until the stack is back to idle, at most ``settle_s``; the seconds waited.
+
+        Idle: each running service, the broker and PostgreSQL within 0.05 cores of what it used
+        before any load (``idle_cpu_cores``), over the last second. A load that overran leaves
+        work behind it (consumers catching up, relays, autovacuum); the next load must not be
+        charged for it.
+        """
+        idle = self.result["stages"].get("idle_cpu_cores")
+        if not idle or self.opts.settle_s <= 0:
+            return 0.0
+        names = [n for n, s in self.services.items() if s.process.poll() is None] + ["broker", "postgres"]
+        t0 = time.monotonic()
+        busy: dict[str, float] = {}
+        while time.monotonic() - t0 < self.opts.settle_s:
+            await asyncio.sleep(0.5)
+            now = time.monotonic()
+            cpu = self.rss.cpu_share(now - 1.0, now)
+            busy = {n: cpu[n] for n in names if cpu.get(n, 0.0) > idle.get(n, 0.0) + 0.05}
+            if not busy:
+                waited = now - t0
+                if waited > 1.0:
+                    log(f"  settled in {waited:.1f} s")
+                return waited
+        cores = ", ".join(f"{n} {c:.2f}" for n, c in busy.items())
+        log(f"  still busy after {self.opts.settle_s:.0f} s (cores): {cores}")
+        return self.opts.settle_s
+
     async def pipeline_stage(self, rate: float, duration_s: float, record: bool = True) -> dict:
         o = self.opts
+        settled_s = await self.settle()
         self.seed += 1
         t0 = time.monotonic()
         rtts: list[float] = []
@@ -168,6 +197,7 @@ class PipelineStages:
                 for sec, v in sorted(by_second.items())
             ],
             "cpu_cores": self.rss.cpu_share(t0, t_sent),
+            "settled_s": settled_s,
             "pg_round_trip_ms": {"p50": pct(rtts, 50), "p99": pct(rtts, 99), "n": len(rtts)},
         }
         # CPU milliseconds per delivered report, per process, over the stage and its drain.
