@@ -107,6 +107,7 @@ class IntakeStage:
     async def _profile_intake(self, rate: float) -> None:
         """One more load on intake, sampled by py-spy (not counted above)."""
         o = self.opts
+        await self.settle()
         spy = start_profile(
             self.services["reports"].process.pid, o.intake_stage_s + 1, self.work / "intake.pyspy"
         )
