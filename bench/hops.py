@@ -3,8 +3,9 @@
 Each service writes its spans to ``spans-<pid>.jsonl`` (shared/telemetry/file_exporter.py). A
 report's trace holds the intake's ``POST /reports`` span, routing's span for its
 ``report.submitted`` event and notify's span for the ``case.opened`` that followed; with the
-time the load client scheduled the request and the time the dashboard stream showed it, they cut
-its end-to-end latency into consecutive hops that add up to it exactly.
+time the load client scheduled the request, the time the request got one of the client's
+connections and the time the dashboard stream showed it, they cut its end-to-end latency into
+consecutive hops that add up to it exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 from bench.load import pct
 
 HOPS = (
-    ("to intake", "the request waits for the load client and the server to take it"),
+    ("for a connection", "the load client waits for one of its connections (at most 256) to be free"),
+    ("to intake", "the request on its way until the server's event loop takes it"),
     ("intake", "the POST: token, validation, the report and its outbox row in a group commit"),
     ("to routing", "reports' relay, the broker, routing's fetch and its previous batch, its inbox"),
     ("routing", "routing's batch: locate, open or join cases, deadlines, history, outbox"),
@@ -83,8 +85,19 @@ class Journeys:
             elif name.startswith(NOTIFIED):
                 self.notified[trace] = times
 
-    def cut(self, sched: Mapping[str, float], seen: Mapping[str, float], offset_ns: int) -> list[list[float]]:
-        """For each report with all three spans: its hops in ms, in the order of HOPS."""
+    def cut(
+        self,
+        sched: Mapping[str, float],
+        connected: Mapping[str, float],
+        seen: Mapping[str, float],
+        offset_ns: int,
+    ) -> list[list[float]]:
+        """For each report with all three spans: its hops in ms, in the order of HOPS.
+
+        ``sched``, ``connected`` and ``seen`` are the load client's and the harness's monotonic
+        seconds by report id: when it was due, when its request got a connection, when the stream
+        showed it.
+        """
         rows = []
         for rid, due in sched.items():
             trace = self.trace_of.get(rid)
@@ -96,6 +109,7 @@ class Journeys:
                 continue
             marks = (
                 due * 1e9 + offset_ns,
+                connected.get(rid, due) * 1e9 + offset_ns,
                 *post,
                 *routed,
                 *notified,

@@ -208,17 +208,19 @@ class Pool:
 
 
 async def run_load(spec: LoadSpec) -> dict:
-    """Offer the load; one record per request: [start, done, status, report_id].
+    """Offer the load; one record per request: [start, done, status, report_id, connected].
 
     ``start`` is the request's slot in the schedule, so a request the client could not send in
     time is charged the wait (no coordinated omission); one sent ahead of its slot (the loop sends
     what is due within a millisecond) starts when it left instead, so no latency reads negative.
+    ``connected`` is when the request got a connection (0.0 if it never did): the time between
+    ``start`` and it was spent waiting for one of the pool's connections.
     """
     n = max(1, int(spec.rate * spec.duration_s))
     payloads = bodies(spec, n)
     pool = Pool(spec.port, spec.max_conns)
     hard_end = spec.start_at + spec.duration_s + spec.grace_s
-    records: list[list] = [[0.0, 0.0, 0, None] for _ in range(n)]
+    records: list[list] = [[0.0, 0.0, 0, None, 0.0] for _ in range(n)]
 
     async def one(i: int, sched: float) -> None:
         # Unanswered by the hard end: cancelled below, the record keeps status 0.
@@ -227,6 +229,7 @@ async def run_load(spec: LoadSpec) -> dict:
         conn = None
         try:
             conn = await pool.get()
+            rec[4] = time.monotonic()
             status, body = await conn.request(payloads[i])
             rec[1], rec[2] = time.monotonic(), status
             m = REPORT_ID.search(body)

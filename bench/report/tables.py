@@ -146,7 +146,8 @@ def hops_section(pipe: dict) -> list[str]:
         "",
         "Where the end-to-end time goes: each report's latency cut at the edges of its spans (the "
         "intake's POST, routing's and notify's handling of its events) and at the times the load "
-        "client had it due and the stream showed it, so the hops add up to the latency. Each cell: "
+        "client had it due and got it a connection and the stream showed it, so the hops add up to "
+        "the latency. Each cell: "
         "p50 / p99 of the hop, then in brackets the mean the slowest 1 % of reports spent in it.",
         "",
         "| offered/s | reports cut | " + " | ".join(name for name, _ in HOPS) + " | total p50 / p99 |",

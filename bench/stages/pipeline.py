@@ -211,7 +211,8 @@ class PipelineStages:
         await asyncio.sleep(1.0)
         journeys = hops.Journeys()
         journeys.add(self.spans.read_new())
-        row["hops"] = hops.summarize(journeys.cut(sched, seen, hops.wall_minus_monotonic_ns()))
+        connected = {r[3]: r[4] for r in res["records"] if r[2] in (200, 201) and r[3]}
+        row["hops"] = hops.summarize(journeys.cut(sched, connected, seen, hops.wall_minus_monotonic_ns()))
         row["sustained"] = bool(
             http["requests"]
             and http["accepted"] >= 0.95 * http["requests"]

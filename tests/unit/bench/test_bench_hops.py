@@ -60,18 +60,19 @@ def test_a_reports_hops_are_cut_at_its_span_edges_and_add_up_to_its_latency():
         ]
     )
     sched = {"r1": 0.100, "r2": 0.100, "r3": 0.100}
+    connected = {"r1": 0.1015, "r2": 0.100, "r3": 0.100}  # r1 waited 1.5 ms for a connection
     seen = {"r1": 0.212, "r2": 0.300}
-    rows = journeys.cut(sched, seen, offset_ns)
+    rows = journeys.cut(sched, connected, seen, offset_ns)
     assert len(rows) == 1
-    assert rows[0] == pytest.approx([2, 8, 40, 20, 30, 5, 7])
+    assert rows[0] == pytest.approx([1.5, 0.5, 8, 40, 20, 30, 5, 7])
     assert len(rows[0]) == len(HOPS)
     assert sum(rows[0]) == pytest.approx((seen["r1"] - sched["r1"]) * 1000)
 
 
 def test_the_summary_says_what_the_slowest_reports_spent_their_time_on():
-    rows = [[1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 5.0] for _ in range(199)]
-    rows.append([1.0, 5.0, 900.0, 20.0, 30.0, 5.0, 5.0])  # one report stuck on the way to routing
-    rows.append([1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 600.0])  # one stuck on the way to the dashboard
+    rows = [[0.0, 1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 5.0] for _ in range(199)]
+    rows.append([0.0, 1.0, 5.0, 900.0, 20.0, 30.0, 5.0, 5.0])  # one report stuck on the way to routing
+    rows.append([0.0, 1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 600.0])  # one stuck on the way to the dashboard
     s = summarize(rows)
     assert s["n"] == 201
     assert s["total_p50_ms"] == pytest.approx(106.0)
@@ -85,13 +86,13 @@ def test_the_summary_says_what_the_slowest_reports_spent_their_time_on():
 
 
 def test_the_report_shows_each_loads_hops_and_says_what_they_are():
-    hops = summarize([[1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 5.0]] * 10)
+    hops = summarize([[2.0, 1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 5.0]] * 10)
     pipe = {
         "rates": [{"offered": 1000.0, "duration_s": 6.0, "hops": hops}, {"offered": 500.0, "hops": None}],
         "sustain_checks": [{"offered": 1000.0, "duration_s": 30.0, "sustain_check": True, "hops": hops}],
     }
     text = "\n".join(hops_section(pipe))
-    assert "| 1,000 | 10 | 1 / 1 (1) | 5 / 5 (5) | 40 / 40 (40) |" in text
+    assert "| 1,000 | 10 | 2 / 2 (2) | 1 / 1 (1) | 5 / 5 (5) | 40 / 40 (40) |" in text
     assert "| 1,000 (30 s) | 10 |" in text
     assert "| 500 |" not in text
     assert all(f"**{name}**" in text for name, _ in HOPS)

@@ -87,7 +87,7 @@ def test_the_p99_verdict_names_the_hop_the_slowest_reports_spent_most_on():
 
     at1000 = _load(1000, 30, 713, True)
     at1000["hops"] = summarize(
-        [[1.0, 9.0, 80.0, 20.0, 40.0, 10.0, 6.0]] * 99 + [[1.0, 9.0, 80.0, 20.0, 400.0, 10.0, 6.0]]
+        [[0.0, 1.0, 9.0, 80.0, 20.0, 40.0, 10.0, 6.0]] * 99 + [[0.0, 1.0, 9.0, 80.0, 20.0, 400.0, 10.0, 6.0]]
     )
     got = _verdicts({"pipeline": _pipeline([_load(1000, 6, 300, True)], [at1000])})
 
