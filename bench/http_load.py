@@ -186,6 +186,16 @@ class Pool:
         self._waiting.append(waiter)
         return await waiter
 
+    async def warm(self, count: int) -> None:
+        """Open up to ``count`` connections now, idle until asked for (any that fail are left out)."""
+        opened = await asyncio.gather(
+            *(Connection.open(self._port) for _ in range(count)), return_exceptions=True
+        )
+        for conn in opened:
+            if isinstance(conn, Connection):
+                self._open += 1
+                self._idle.append(conn)
+
     def put(self, conn: Connection) -> None:
         if conn.closed:
             self.drop(conn)
@@ -243,6 +253,10 @@ async def run_load(spec: LoadSpec) -> dict:
                 pool.drop(conn)
 
     tasks = []
+    # Open before the first request is due, as riders arriving steadily would find them: opened
+    # on demand, a burst of ~150 new connections at the start of each load made its first second
+    # the slowest (p99 1.0-2.8 s against 0.5-1.4 s in the others at 1,410-2,000/s).
+    await pool.warm(min(spec.max_conns, n))
     now = time.monotonic()
     if spec.start_at > now:
         await asyncio.sleep(spec.start_at - now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 
 from bench.dashboard import SseReader
@@ -99,6 +100,31 @@ async def test_the_load_records_each_answer_and_the_report_it_names():
     # A key of its own on every report, as the rider app sends.
     keys = [re.search(rb"Idempotency-Key: ([0-9a-f-]{36})\r\n", r) for r in requests]
     assert all(keys) and len({k.group(1) for k in keys}) == len(requests)
+
+
+async def test_the_connections_are_open_before_the_first_request_is_due():
+    opened: list[float] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        opened.append(asyncio.get_running_loop().time())
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            writer.write(_sized("201 Created", b"{}"))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        spec = dataclasses.replace(
+            _spec(server, rate=100, duration_s=0.1, max_conns=8),
+            start_at=asyncio.get_running_loop().time() + 0.3,
+        )
+        result = await run_load(spec)
+    await asyncio.sleep(0.05)  # the server's handlers have all started
+    assert [r[2] for r in result["records"]] == [201] * 10
+    assert len(opened) == 8, "every connection the pool may hold, and no more"
+    assert max(opened) < spec.start_at
+    # Each request's connection was waiting for it: none had to be opened on its way.
+    assert all(0 <= r[4] - r[0] < 0.05 for r in result["records"])
 
 
 async def test_a_request_sent_ahead_of_its_slot_is_timed_from_when_it_left():
