@@ -51,11 +51,9 @@ class Options:
         self.profile_s = 4.0
 
 
-def parse_args(argv: list[str] | None) -> Options:
-    """Options from `python -m bench` arguments."""
-    p = argparse.ArgumentParser(
-        prog="python -m bench", description="Benchmark nuanxin; see docs/benchmark.md."
-    )
+def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options:
+    """Options from `python -m bench` (or `nuanxin bench`) arguments."""
+    p = argparse.ArgumentParser(prog=prog, description="Benchmark nuanxin; see docs/benchmark.md.")
     p.add_argument(
         "--kafka",
         choices=("embedded", "apache"),

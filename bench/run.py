@@ -16,8 +16,8 @@ def run_bench(opts: Options) -> Path:
     return asyncio.run(Bench(opts).run())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bench [options]`."""
-    out = run_bench(parse_args(argv))
+def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
+    """`python -m bench [options]` (and `nuanxin bench [options]`)."""
+    out = run_bench(parse_args(argv, prog))
     print(out / "report.md")
     return 0

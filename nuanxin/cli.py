@@ -319,34 +319,15 @@ def import_stations(
                f"import {result.import_id}")
 
 
-@app.command()
-def bench(
-    kafka: Annotated[str, typer.Option(help="embedded (Tansu) or apache (run-kafka.sh).")] = "embedded",
-    quick: Annotated[bool, typer.Option(help="A few seconds per stage: checks the harness only.")] = False,
-    stages: Annotated[str | None, typer.Option(
-        help="Comma list of geometry,sla,passthrough,pipeline,profile,intake (default: all).")] = None,
-    pipeline_rates: Annotated[str | None, typer.Option(help="Offered reports/s, comma separated.")] = None,
-    intake_rates: Annotated[str | None, typer.Option(help="Offered requests/s, comma separated.")] = None,
-    stage_seconds: Annotated[float | None, typer.Option(help="Seconds per offered load.")] = None,
-    sustain_seconds: Annotated[float | None, typer.Option(
-        help="Seconds of the check that the highest held pipeline loads hold (0: no check).")] = None,
-    settle_seconds: Annotated[float | None, typer.Option(
-        help="Most seconds to wait before each load for the stack to be idle again (0: no wait).")] = None,
-    sla_deadlines: Annotated[int | None, typer.Option(help="Open deadlines for the SLA clock.")] = None,
-    fetch_max_wait_ms: Annotated[int | None, typer.Option(help="Consumer long-poll wait, ms (20).")] = None,
-    keep_db: Annotated[bool, typer.Option(help="Keep the bench databases for inspection.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Results folder (bench/results/<timestamp>).")] = None,
-) -> None:
-    """Measure the stack as `make run` starts it and write bench/results/<timestamp>/report.md."""
-    from bench.run import options_from, run_bench
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def bench(ctx: typer.Context) -> None:
+    """Measure the stack as `make run` starts it and write bench/results/<timestamp>/report.md.
 
-    if kafka not in ("embedded", "apache"):
-        raise typer.BadParameter("--kafka must be embedded or apache")
-    folder = run_bench(options_from(
-        kafka=kafka, quick=quick, stages=stages, pipeline_rates=pipeline_rates, intake_rates=intake_rates,
-        stage_seconds=stage_seconds, sustain_seconds=sustain_seconds, settle_seconds=settle_seconds,
-        sla_deadlines=sla_deadlines,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-        keep_db=keep_db, out=out,
-    ))
-    typer.echo(folder / "report.md")
+    The options are `python -m bench`'s (bench/options.py), passed on as given: `--help` lists them.
+    """
+    from bench.run import main
+
+    raise typer.Exit(main(ctx.args, prog="nuanxin bench"))
