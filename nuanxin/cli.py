@@ -24,15 +24,6 @@ def _check_target(target: str) -> None:
         raise typer.BadParameter(f"unknown target {target!r}; one of {', '.join(TARGETS)} or all")
 
 
-def _use_uvloop() -> None:
-    """uvloop's event loop where it is installed: the same code, less CPU per request."""
-    try:
-        import uvloop
-    except ImportError:
-        return
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-
-
 def _serve(target: str, host: str, port: int, banner: str | None = None) -> None:
     import uvicorn
     from prometheus_client import CollectorRegistry
@@ -40,12 +31,12 @@ def _serve(target: str, host: str, port: int, banner: str | None = None) -> None
     from nuanxin.app import create_app
     from shared.gc import quiet_gc
     from shared.host import ServiceHost
+    from shared.http.listener import new_event_loop
     from shared.settings import PlatformSettings
     from shared.telemetry.logging import configure_logging
 
     settings = PlatformSettings()
     configure_logging(settings.log_level)
-    _use_uvloop()
     registry = CollectorRegistry()
     hosts = [ServiceHost(spec_for(name), settings, registry=registry) for name in expand(target)]
     config = uvicorn.Config(create_app(hosts), host=host, port=port, log_config=None,
@@ -65,7 +56,10 @@ def _serve(target: str, host: str, port: int, banner: str | None = None) -> None
     async def main() -> None:
         await asyncio.gather(server.serve(), started())
 
-    asyncio.run(main())
+    # uvloop's loop (less CPU per request) taking every waiting connection each turn, so a burst
+    # of new connections is not served one per turn of a busy loop (shared/http/listener.py).
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(main())
 
 
 @app.command()

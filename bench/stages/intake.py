@@ -72,6 +72,8 @@ class IntakeStage:
                 "--no-server-header",
                 "--log-level",
                 "warning",
+                "--loop",  # the event loop `nuanxin run` serves on
+                "shared.http.listener:new_event_loop",
             ],
             dict(os.environ),
             self.work / "bare.log",
