@@ -32,35 +32,48 @@ from bench.load import http_summary, pct
 LOOPS = {"uvloop": "uvloop", "nuanxin": "shared.http.listener:new_event_loop"}
 BBOX = (106.45, 29.60, 106.85, 29.95)
 OPEN_BEFORE = 20
+BURST_SEED = 1_000_000  # added to a load's seed for the burst's requests
 
 
-async def _timed_burst(port: int, payload: bytes, burst: int, warm: list[Connection]) -> dict:
-    """Open ``burst`` connections at once, one request each, beside one request per open one."""
+async def timed_burst(port: int, payloads: list[bytes], burst: int, warm: list[Connection]) -> dict:
+    """Open ``burst`` connections at once, one request each, beside one request per open one.
+
+    ``payloads`` are whole requests, one for each of the ``burst + len(warm)`` requests (the new
+    connections' first).
+    """
     new: list[tuple[float, float]] = []
     old: list[float] = []
+    statuses: dict[str, int] = {}
 
-    async def fresh() -> None:
+    async def fresh(payload: bytes) -> None:
         t0 = time.monotonic()
         conn = await Connection.open(port)
         t1 = time.monotonic()
-        await conn.request(payload)
+        status, _ = await conn.request(payload)
         new.append((t1 - t0, time.monotonic() - t1))
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
         conn.close()
 
-    async def reuse(conn: Connection) -> None:
+    async def reuse(conn: Connection, payload: bytes) -> None:
         t0 = time.monotonic()
         await conn.request(payload)
         old.append(time.monotonic() - t0)
 
-    await asyncio.gather(*(fresh() for _ in range(burst)), *(reuse(c) for c in warm))
+    await asyncio.gather(
+        *(fresh(payloads[i]) for i in range(burst)),
+        *(reuse(c, payloads[burst + i]) for i, c in enumerate(warm)),
+    )
     connect = [c * 1000 for c, _ in new]
     answer = [a * 1000 for _, a in new]
     return {
+        "burst": burst,
+        "open": len(warm),
         "new_connect_p50_ms": pct(connect, 50),
         "new_connect_max_ms": max(connect),
         "new_answer_p50_ms": pct(answer, 50),
         "new_answer_p90_ms": pct(answer, 90),
         "new_answer_max_ms": max(answer),
+        "new_statuses": statuses,
         "open_answer_p50_ms": pct([o * 1000 for o in old], 50),
         "open_answer_max_ms": max(old) * 1000,
     }
@@ -85,15 +98,16 @@ async def one(loop_name: str, rate: float, burst: int, seconds: float, work: Pat
         client = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.http_load", str(spec_path), str(out_path), cwd=stack.ROOT
         )
-        payload = bodies(LoadSpec(**{**spec, "bbox": BBOX}), 1)[0]
+        # Keys of their own: the load client's are drawn from ``seed``.
+        payloads = bodies(LoadSpec(**{**spec, "bbox": BBOX, "seed": BURST_SEED + seed}), burst + OPEN_BEFORE)
         warm = [await Connection.open(port) for _ in range(OPEN_BEFORE)]
         await asyncio.sleep(max(0.0, start_at + 3 - time.monotonic()))
-        row = await _timed_burst(port, payload, burst, warm)
+        row = await timed_burst(port, payloads, burst, warm)
         for conn in warm:
             conn.close()
         await asyncio.wait_for(client.wait(), seconds + 40)
         steady = http_summary(json.loads(out_path.read_text()))
-        return {"loop": loop_name, "rate": rate, "burst": burst, **row,
+        return {"loop": loop_name, "rate": rate, **row,
                 "steady_per_s": steady["accepted_per_s"], "steady_p50_ms": steady["p50_ms"],
                 "steady_p99_ms": steady["p99_ms"]}
     finally:

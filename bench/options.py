@@ -19,6 +19,8 @@ class Options:
     intake_rates: list[float] = field(default_factory=lambda: [250, 500, 1000, 2000])
     intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000, 12000])
     intake_stage_s: float = 5.0
+    # New connections opened at once during a load on intake at 80 % of its best rate (0: none).
+    intake_burst: int = 150
     refine_steps: int = 2
     # A short stage can hold while a backlog grows slowly: the highest held loads are run again
     # this long, highest first, until one holds (at most sustain_tries of them).
@@ -81,6 +83,12 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         default=None,
         help="most seconds to wait before each load for the stack to be idle again (0: no wait)",
     )
+    p.add_argument(
+        "--burst",
+        type=int,
+        default=None,
+        help="new connections opened at once during a load on intake at 80%% of its best (0: none)",
+    )
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
@@ -95,6 +103,7 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         stage_seconds=a.stage_seconds,
         sustain_seconds=a.sustain_seconds,
         settle_seconds=a.settle_seconds,
+        burst=a.burst,
         sla_deadlines=a.sla_deadlines,
         fetch_max_wait_ms=a.fetch_max_wait_ms,
         keep_db=a.keep_db,
@@ -112,6 +121,7 @@ def options_from(
     stage_seconds: float | None = None,
     sustain_seconds: float | None = None,
     settle_seconds: float | None = None,
+    burst: int | None = None,
     sla_deadlines: int | None = None,
     fetch_max_wait_ms: int | None = None,
     keep_db: bool = False,
@@ -133,6 +143,8 @@ def options_from(
         o.sustain_s = sustain_seconds
     if settle_seconds is not None:
         o.settle_s = settle_seconds
+    if burst is not None:
+        o.intake_burst = burst
     if sla_deadlines:
         o.sla_deadlines = sla_deadlines
     if fetch_max_wait_ms:

@@ -222,6 +222,20 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
             f" {fmt(b.get('server_cpu_ms_per_request'), 2)} | {a['statuses']} |"
         )
     L.append("")
+    nc = it.get("new_connections")
+    if nc:
+        L += [
+            f"**New connections to a busy intake.** {nc['burst']} connections opened at once two seconds "
+            f"into a load of {fmt(nc['rate'])}/s on intake (80 % of its best above), one report "
+            f"each, beside one report on each of {nc['open']} connections opened before the load: "
+            f"the new ones answered in {fmt(nc['new_answer_p50_ms'])} / "
+            f"{fmt(nc['new_answer_p90_ms'])} / {fmt(nc['new_answer_max_ms'])} ms (p50 / p90 / max, "
+            f"from connected; connecting took {fmt(nc['new_connect_p50_ms'])} ms p50), the open ones in "
+            f"{fmt(nc['open_answer_p50_ms'])} ms p50, {fmt(nc['open_answer_max_ms'])} max; "
+            f"statuses {nc['new_statuses']}. The load itself: {fmt(nc['load']['accepted_per_s'])}/s, "
+            f"p50 / p99 {fmt(nc['load']['p50_ms'])} / {fmt(nc['load']['p99_ms'])} ms.",
+            "",
+        ]
     if ip and ip.get("busy_samples"):
         L += [
             f"py-spy on reports alone at {ip['rate']:.0f} requests/s ({ip['busy_samples']} busy samples):",

@@ -9,7 +9,9 @@ import time
 
 from bench import stack
 from bench.console import fmt_ms, log
+from bench.http_load import Connection, LoadSpec, bodies
 from bench.load import http_summary, offer_http
+from bench.new_connections import BURST_SEED, OPEN_BEFORE, timed_burst
 from bench.profile import start_profile, summarize
 
 
@@ -20,6 +22,7 @@ class IntakeStage:
     async def stage_intake(self) -> None:
         o = self.opts
         rows: dict[str, list] = {"reports": [], "bare": []}
+        new_connections = None
         log("intake: reports service alone (routing and notify stopped), beside the bare endpoint")
         # Sampled where the ratio is decided: at the first ceiling probe the server is saturated,
         # so its samples split the CPU a request costs, not the loop's waiting between requests.
@@ -37,6 +40,10 @@ class IntakeStage:
                     # Intake's relay may still be publishing what an overload left in its outbox.
                     await self.settle()
                     rows[name].append(await self._offer_intake(name, servers[name], rate))
+            best = max((r["accepted_per_s"] for r in rows["reports"]), default=0.0)
+            if best > 0 and o.intake_burst:
+                await self.settle()
+                new_connections = await self._burst_on_intake(round(0.8 * best, -1), o.intake_burst)
             if "profile" in o.stages:
                 await self._profile_intake(profile_rate)
         finally:
@@ -53,6 +60,7 @@ class IntakeStage:
             "bare_max_per_s": max((r["accepted_per_s"] for r in rows["bare"]), default=0.0),
             # A limit is only measured where the server fell behind the load offered to it.
             "bare_saturated": any(r["accepted_per_s"] < 0.95 * r["offered"] for r in rows["bare"]),
+            "new_connections": new_connections,
         }
 
     def _start_bare(self) -> stack.Service:
@@ -105,6 +113,37 @@ class IntakeStage:
             f"p99 {fmt_ms(s['p99_ms'])} {s['statuses']}"
         )
         return s
+
+    async def _burst_on_intake(self, rate: float, burst: int) -> dict:
+        """Riders' new connections to a busy intake: ``burst`` opened at once, 2 s into a load."""
+        o = self.opts
+        port = self.services["reports"].port
+        self.seed += 1
+        spec = LoadSpec(port=port, rate=rate, duration_s=o.intake_stage_s, start_at=0.0,
+                        tokens=self.worker_tokens, bbox=self._bbox(), seed=BURST_SEED + self.seed)
+        payloads = bodies(spec, burst + OPEN_BEFORE)
+        warm = [await Connection.open(port) for _ in range(OPEN_BEFORE)]
+
+        async def burst_in_the_load() -> dict:
+            await asyncio.sleep(1.0 + min(2.0, o.intake_stage_s / 2))  # the load starts 1 s in
+            try:
+                return await timed_burst(port, payloads, burst, warm)
+            finally:
+                for conn in warm:
+                    conn.close()
+
+        res, row = await asyncio.gather(
+            offer_http(port, rate, o.intake_stage_s, self.worker_tokens, self._bbox(), self.seed,
+                       self.work, watch=self.rss.watch),
+            burst_in_the_load(),
+        )
+        steady = http_summary(res)
+        log(
+            f"  intake {rate:>5.0f}/s with {burst} new connections at once: new answered p50 "
+            f"{fmt_ms(row['new_answer_p50_ms'])} max {fmt_ms(row['new_answer_max_ms'])}, open ones p50 "
+            f"{fmt_ms(row['open_answer_p50_ms'])}; the load p50 {fmt_ms(steady['p50_ms'])}"
+        )
+        return {"rate": rate, **row, "load": steady}
 
     async def _profile_intake(self, rate: float) -> None:
         """One more load on intake, sampled by py-spy (not counted above)."""

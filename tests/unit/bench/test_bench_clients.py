@@ -142,7 +142,7 @@ async def test_a_request_sent_ahead_of_its_slot_is_timed_from_when_it_left():
 
 
 async def test_the_new_connections_burst_sends_one_request_on_each_new_and_each_open_connection():
-    from bench.new_connections import _timed_burst
+    from bench.new_connections import timed_burst
 
     server, requests = await _serve([_sized("201 Created", b'{"report_id": "' + RID_A.encode() + b'"}')])
     port = server.sockets[0].getsockname()[1]
@@ -150,11 +150,12 @@ async def test_the_new_connections_burst_sends_one_request_on_each_new_and_each_
         open_ones = [await Connection.open(port) for _ in range(3)]
         body = b'{"kind": "hazard"}'
         payload = b"POST /reports HTTP/1.1\r\nhost: x\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
-        row = await _timed_burst(port, payload, 10, open_ones)
+        row = await timed_burst(port, [payload] * 13, 10, open_ones)
         for conn in open_ones:
             conn.close()
     assert len(requests) == 13
     assert all(r.startswith(b"POST /reports HTTP/1.1") and r.endswith(body) for r in requests)
+    assert row["new_statuses"] == {"201": 10} and row["burst"] == 10 and row["open"] == 3
     assert 0 <= row["new_connect_p50_ms"] <= row["new_connect_max_ms"]
     assert 0 <= row["new_answer_p50_ms"] <= row["new_answer_p90_ms"] <= row["new_answer_max_ms"]
     assert 0 <= row["open_answer_p50_ms"] <= row["open_answer_max_ms"]

@@ -1,9 +1,9 @@
-"""The pipeline table of report.md: each load's row says how busy the whole machine was."""
+"""Sections of report.md: how busy the machine was in each pipeline load; intake's new connections."""
 
 from __future__ import annotations
 
 from bench.report.header import busy_machine_line
-from bench.report.tables import pipeline_section
+from bench.report.tables import intake_section, pipeline_section
 
 
 def _load(offered: float, machine: float) -> dict:
@@ -35,3 +35,25 @@ def test_the_header_warns_when_something_else_used_the_machine_before_any_load()
     assert line is not None and "0.34 cores" in line
     assert busy_machine_line({"broker": 0.11, "others": 0.02}) is None
     assert busy_machine_line(None) is None
+
+
+def _http(offered: float, per_s: float) -> dict:
+    return {"offered": offered, "accepted_per_s": per_s, "p50_ms": 4.0, "p99_ms": 40.0,
+            "statuses": {"201": 10}}
+
+
+def test_the_intake_section_tells_how_new_connections_fared_beside_open_ones():
+    it = {
+        "rates": {"reports": [_http(2000, 1990)], "bare": [_http(2000, 2000)]},
+        "new_connections": {
+            "rate": 2400.0, "burst": 150, "open": 20, "new_connect_p50_ms": 3.0, "new_connect_max_ms": 9.0,
+            "new_answer_p50_ms": 61.0, "new_answer_p90_ms": 140.0, "new_answer_max_ms": 188.0,
+            "new_statuses": {"201": 150}, "open_answer_p50_ms": 35.0, "open_answer_max_ms": 44.0,
+            "load": {"accepted_per_s": 2390.0, "p50_ms": 12.0, "p99_ms": 95.0},
+        },
+    }
+    text = "\n".join(intake_section(it, {}, None))
+    assert "150 connections opened at once" in text and "2,400/s on intake" in text
+    assert "61 / 140 / 188 ms" in text and "35 ms p50, 44 max" in text
+    assert "{'201': 150}" in text and "2,390/s" in text
+    assert "New connections" not in "\n".join(intake_section({**it, "new_connections": None}, {}, None))
