@@ -12,7 +12,9 @@ took 80 ms (`python -m bench.new_connections`).
 are watched with ``add_reader`` and each time one is ready every waiting connection is taken
 (up to ``ACCEPT_BURST``), each handed to the protocol as ``connect_accepted_socket`` does. TLS,
 ``start_serving=False`` and Unix sockets go to uvloop's own server unchanged. Everything else,
-reading, writing and the protocols, stays uvloop's.
+reading, writing and the protocols, stays uvloop's. Out of file descriptors, a listening socket
+is set aside for ``PAUSE_ON_EXHAUSTION_S`` with its connections waiting in the kernel's queue,
+where watching it would fail an accept on every turn of the loop.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 ACCEPT_BURST = 256
 # Errors of one accept that say nothing about the listening socket: try the next.
 _SKIP = {errno.ECONNABORTED, errno.EPROTO, errno.EPERM}
+# Out of descriptors or memory: the waiting connections stay in the kernel's queue and the socket
+# is not watched for this long, rather than failing an accept on every turn of the loop.
+PAUSE_ON_EXHAUSTION_S = 0.1
 
 
 class Listener(asyncio.AbstractServer):
@@ -45,6 +50,7 @@ class Listener(asyncio.AbstractServer):
         self._sockets = list(sockets)
         self._serving = False
         self._pending: set[asyncio.Task] = set()
+        self._paused: set[int] = set()  # listening sockets set aside after running out of descriptors
         self._closed = loop.create_future()
 
     @property
@@ -73,7 +79,7 @@ class Listener(asyncio.AbstractServer):
         if self._closed.done():
             return
         for sock in self._sockets:
-            if self._serving:
+            if self._serving and sock.fileno() not in self._paused:
                 self._loop.remove_reader(sock.fileno())
             sock.close()
         self._serving = False
@@ -93,15 +99,27 @@ class Listener(asyncio.AbstractServer):
             except OSError as exc:
                 if exc.errno in _SKIP:
                     continue
-                # Out of descriptors or buffers: leave the rest queued in the kernel for the next
-                # turn rather than spin on the error.
-                log.warning("accept on %s failed: %s", sock.getsockname(), exc)
+                self._pause(sock, exc)
                 return
             if conn.family in (socket.AF_INET, socket.AF_INET6):
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             task = self._loop.create_task(self._hand_over(conn))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
+
+    def _pause(self, sock: socket.socket, exc: OSError) -> None:
+        """Stop watching ``sock`` for a while: the connections wait in the kernel, none is lost."""
+        log.warning("accept on %s failed (%s): connections wait %.1f s for descriptors to free up",
+                    sock.getsockname(), exc, PAUSE_ON_EXHAUSTION_S)
+        fd = sock.fileno()
+        self._loop.remove_reader(fd)
+        self._paused.add(fd)
+        self._loop.call_later(PAUSE_ON_EXHAUSTION_S, self._resume, sock)
+
+    def _resume(self, sock: socket.socket) -> None:
+        self._paused.discard(sock.fileno())
+        if self._serving:
+            self._loop.add_reader(sock.fileno(), self._accept, sock)
 
     async def _hand_over(self, conn: socket.socket) -> None:
         try:

@@ -181,3 +181,71 @@ def test_uvicorn_serves_on_it_and_shuts_down() -> None:
         answers = runner.run(main())
     assert len(answers) == 30
     assert all(a.startswith(b"HTTP/1.1 200") and a.endswith(b"ok") for a in answers)
+
+
+EXHAUSTION = r'''
+import asyncio, logging, os, resource, socket
+from shared.http.listener import new_event_loop
+
+warnings = []
+
+class Keep(logging.Handler):
+    def emit(self, record):
+        warnings.append(record)
+
+logging.getLogger("shared.http.listener").addHandler(Keep())
+
+class Echo(asyncio.Protocol):
+    made = 0
+    def connection_made(self, t):
+        Echo.made += 1
+        self.t = t
+    def data_received(self, d):
+        self.t.write(d)
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]  # waiting, not accepted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + 20, hard))
+    held = []
+    try:
+        while True:
+            held.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError:
+        pass
+    await asyncio.sleep(0.35)  # out of descriptors: accept fails, the socket is set aside
+    made_while_exhausted = Echo.made
+    for fd in held:
+        os.close(fd)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    for _ in range(100):
+        if Echo.made == 5:
+            break
+        await asyncio.sleep(0.05)
+    echoed = []
+    for c in clients:
+        c.sendall(b"hi")
+        c.setblocking(False)
+        echoed.append(await loop.sock_recv(c, 2))
+    print(made_while_exhausted, Echo.made, len(warnings), echoed == [b"hi"] * 5)
+    server.close()
+
+with asyncio.Runner(loop_factory=new_event_loop) as r:
+    r.run(main())
+'''
+
+
+def test_out_of_descriptors_the_connections_wait_and_are_taken_once_descriptors_free_up():
+    """No spin on a failing accept (a few warnings, not one a turn) and no connection lost."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", EXHAUSTION], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    made_while_exhausted, made, warned, echoed = out.stdout.split()
+    assert made_while_exhausted == "0"
+    assert made == "5" and echoed == "True"
+    assert 1 <= int(warned) <= 5  # 0.35 s out of descriptors, one try every 0.1 s
