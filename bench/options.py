@@ -94,59 +94,25 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
     p.add_argument("--out", type=Path, default=None, help="results folder (default bench/results/<ts>)")
     a = p.parse_args(argv)
-    return options_from(
-        kafka=a.kafka,
-        quick=a.quick,
-        stages=a.stages,
-        pipeline_rates=a.pipeline_rates,
-        intake_rates=a.intake_rates,
-        stage_seconds=a.stage_seconds,
-        sustain_seconds=a.sustain_seconds,
-        settle_seconds=a.settle_seconds,
-        burst=a.burst,
-        sla_deadlines=a.sla_deadlines,
-        fetch_max_wait_ms=a.fetch_max_wait_ms,
-        keep_db=a.keep_db,
-        out=a.out,
-    )
-
-
-def options_from(
-    *,
-    kafka: str = "embedded",
-    quick: bool = False,
-    stages: str | None = None,
-    pipeline_rates: str | None = None,
-    intake_rates: str | None = None,
-    stage_seconds: float | None = None,
-    sustain_seconds: float | None = None,
-    settle_seconds: float | None = None,
-    burst: int | None = None,
-    sla_deadlines: int | None = None,
-    fetch_max_wait_ms: int | None = None,
-    keep_db: bool = False,
-    out: Path | None = None,
-) -> Options:
-    """Options from command-line values (shared by `python -m bench` and `nuanxin bench`)."""
-    o = Options(kafka=kafka, keep_db=keep_db, out=out)
-    if quick:
+    o = Options(kafka=a.kafka, keep_db=a.keep_db, out=a.out)
+    if a.quick:
         o.apply_quick()
-    if stages:
-        o.stages = [s.strip() for s in stages.split(",") if s.strip()]
-    if pipeline_rates:
-        o.pipeline_rates = [float(x) for x in pipeline_rates.split(",")]
-    if intake_rates:
-        o.intake_rates = [float(x) for x in intake_rates.split(",")]
-    if stage_seconds:
-        o.stage_s = o.intake_stage_s = stage_seconds
-    if sustain_seconds is not None:
-        o.sustain_s = sustain_seconds
-    if settle_seconds is not None:
-        o.settle_s = settle_seconds
-    if burst is not None:
-        o.intake_burst = burst
-    if sla_deadlines:
-        o.sla_deadlines = sla_deadlines
-    if fetch_max_wait_ms:
-        o.fetch_max_wait_ms = fetch_max_wait_ms
+    if a.stages:
+        o.stages = [s.strip() for s in a.stages.split(",") if s.strip()]
+    if a.pipeline_rates:
+        o.pipeline_rates = [float(x) for x in a.pipeline_rates.split(",")]
+    if a.intake_rates:
+        o.intake_rates = [float(x) for x in a.intake_rates.split(",")]
+    if a.stage_seconds:
+        o.stage_s = o.intake_stage_s = a.stage_seconds
+    if a.sustain_seconds is not None:
+        o.sustain_s = a.sustain_seconds
+    if a.settle_seconds is not None:
+        o.settle_s = a.settle_seconds
+    if a.burst is not None:
+        o.intake_burst = a.burst
+    if a.sla_deadlines:
+        o.sla_deadlines = a.sla_deadlines
+    if a.fetch_max_wait_ms:
+        o.fetch_max_wait_ms = a.fetch_max_wait_ms
     return o

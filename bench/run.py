@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bench.options import Options, options_from, parse_args
+from bench.options import Options, parse_args
 from bench.orchestrator import Bench
 
-__all__ = ["Bench", "Options", "main", "options_from", "parse_args", "run_bench"]
+__all__ = ["Bench", "Options", "main", "parse_args", "run_bench"]
 
 
 def run_bench(opts: Options) -> Path:
