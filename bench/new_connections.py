@@ -79,6 +79,17 @@ async def timed_burst(port: int, payloads: list[bytes], burst: int, warm: list[C
     }
 
 
+async def burst_at(port: int, payloads: list[bytes], burst: int, at: float) -> dict:
+    """``timed_burst`` at ``at`` (``time.monotonic()``), beside ``OPEN_BEFORE`` connections opened now."""
+    warm = [await Connection.open(port) for _ in range(OPEN_BEFORE)]
+    try:
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        return await timed_burst(port, payloads, burst, warm)
+    finally:
+        for conn in warm:
+            conn.close()
+
+
 async def one(loop_name: str, rate: float, burst: int, seconds: float, work: Path, seed: int) -> dict:
     """One load at ``rate`` on the bare endpoint served on ``loop_name``, with a burst 3 s in."""
     port = stack.free_port()
@@ -100,11 +111,7 @@ async def one(loop_name: str, rate: float, burst: int, seconds: float, work: Pat
         )
         # Keys of their own: the load client's are drawn from ``seed``.
         payloads = bodies(LoadSpec(**{**spec, "bbox": BBOX, "seed": BURST_SEED + seed}), burst + OPEN_BEFORE)
-        warm = [await Connection.open(port) for _ in range(OPEN_BEFORE)]
-        await asyncio.sleep(max(0.0, start_at + 3 - time.monotonic()))
-        row = await timed_burst(port, payloads, burst, warm)
-        for conn in warm:
-            conn.close()
+        row = await burst_at(port, payloads, burst, start_at + 3)
         await asyncio.wait_for(client.wait(), seconds + 40)
         steady = http_summary(json.loads(out_path.read_text()))
         return {"loop": loop_name, "rate": rate, **row,

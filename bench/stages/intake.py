@@ -9,9 +9,9 @@ import time
 
 from bench import stack
 from bench.console import fmt_ms, log
-from bench.http_load import Connection, LoadSpec, bodies
+from bench.http_load import LoadSpec, bodies
 from bench.load import http_summary, offer_http
-from bench.new_connections import BURST_SEED, OPEN_BEFORE, timed_burst
+from bench.new_connections import BURST_SEED, OPEN_BEFORE, burst_at
 from bench.profile import start_profile, summarize
 
 
@@ -122,20 +122,11 @@ class IntakeStage:
         spec = LoadSpec(port=port, rate=rate, duration_s=o.intake_stage_s, start_at=0.0,
                         tokens=self.worker_tokens, bbox=self._bbox(), seed=BURST_SEED + self.seed)
         payloads = bodies(spec, burst + OPEN_BEFORE)
-        warm = [await Connection.open(port) for _ in range(OPEN_BEFORE)]
-
-        async def burst_in_the_load() -> dict:
-            await asyncio.sleep(1.0 + min(2.0, o.intake_stage_s / 2))  # the load starts 1 s in
-            try:
-                return await timed_burst(port, payloads, burst, warm)
-            finally:
-                for conn in warm:
-                    conn.close()
-
         res, row = await asyncio.gather(
             offer_http(port, rate, o.intake_stage_s, self.worker_tokens, self._bbox(), self.seed,
                        self.work, watch=self.rss.watch),
-            burst_in_the_load(),
+            # The load starts 1 s from now (offer_http).
+            burst_at(port, payloads, burst, time.monotonic() + 1.0 + min(2.0, o.intake_stage_s / 2)),
         )
         steady = http_summary(res)
         log(
