@@ -226,8 +226,53 @@ async def wait_healthy(port: int, timeout_s: float = 30) -> None:
     raise TimeoutError(f"nothing healthy on {port}")
 
 
+def parents() -> dict[int, int]:
+    """Every process's parent, read in one pass over the process table."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        import psutil
+
+        return {p.pid: p.info["ppid"] for p in psutil.process_iter(["ppid"])}
+    out = {}
+    for entry in os.listdir(proc):
+        if entry.isdigit():
+            try:
+                stat = (proc / entry / "stat").read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so from the last ")".
+            out[int(entry)] = int(stat[stat.rfind(b")") + 2 :].split(None, 2)[1])
+    return out
+
+
+def children_of(parent_of: dict[int, int]) -> dict[int, list[int]]:
+    """The table of parents turned around: each process's children."""
+    children: dict[int, list[int]] = {}
+    for child, parent in parent_of.items():
+        children.setdefault(parent, []).append(child)
+    return children
+
+
+def descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
+    """``pid``'s children, their children and so on."""
+    out, todo = [], list(children.get(pid, ()))
+    while todo:
+        child = todo.pop()
+        out.append(child)
+        todo.extend(children.get(child, ()))
+    return out
+
+
 class RssSampler:
-    """Samples resident memory of named processes (and their children) every ``interval_s``."""
+    """Samples resident memory and CPU time of named processes (and their children) every ``interval_s``.
+
+    A process's CPU time includes its children's: the live ones' as sampled, and the exited ones'
+    as the kernel adds them to their parent when it reaps them (PostgreSQL's autovacuum workers
+    and backends come and go during a load), so the counter does not fall when a child exits. A
+    process watched without its children (the harness, whose children are watched by name) is
+    charged with neither. The process table is read once per sample, however many processes are
+    watched: the sampler runs on the machine it measures.
+    """
 
     def __init__(self, interval_s: float = 0.25) -> None:
         self.interval_s = interval_s
@@ -237,6 +282,7 @@ class RssSampler:
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self.t0 = time.monotonic()
         self.flat: set[str] = set()
+        self._procs: dict[int, object] = {}  # psutil.Process by pid, kept while the pid is watched
 
     def watch(self, name: str, pid: int, children: bool = True) -> None:
         self.pids[name] = pid
@@ -253,31 +299,47 @@ class RssSampler:
             self._thread.join(5)
 
     def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval_s)
+
+    def sample(self) -> None:
+        """One sample of the machine and of every watched process."""
         import psutil
 
-        while not self._stop.is_set():
-            now = time.monotonic() - self.t0
-            t = psutil.cpu_times()
-            # The whole machine's busy CPU seconds: what the bench did not use, others did.
-            self.samples.setdefault("_machine", []).append(
-                (now, 0.0, t.user + t.system + t.nice + t.irq + t.softirq + getattr(t, "steal", 0.0))
-            )
-            for name, pid in list(self.pids.items()):
+        now = time.monotonic() - self.t0
+        t = psutil.cpu_times()
+        # The whole machine's busy CPU seconds: what the bench did not use, others did.
+        self.samples.setdefault("_machine", []).append(
+            (now, 0.0, t.user + t.system + t.nice + t.irq + t.softirq + getattr(t, "steal", 0.0))
+        )
+        watched = list(self.pids.items())
+        children = children_of(parents()) if any(name not in self.flat for name, _ in watched) else {}
+        procs: dict[int, object] = {}
+        for name, pid in watched:
+            family = [pid] if name in self.flat else [pid, *descendants(pid, children)]
+            rss = cpu = 0.0
+            for q in family:
+                proc = procs.get(q) or self._procs.get(q)
                 try:
-                    p = psutil.Process(pid)
-                    procs = [p] if name in self.flat else [p, *p.children(recursive=True)]
-                    rss = cpu = 0.0
-                    for q in procs:
-                        try:
-                            rss += q.memory_info().rss
-                            t = q.cpu_times()
-                            cpu += t.user + t.system
-                        except psutil.Error:
-                            pass
-                    self.samples[name].append((now, rss / 2**20, cpu))
+                    if proc is None:
+                        proc = psutil.Process(q)
+                    with proc.oneshot():
+                        rss += proc.memory_info().rss
+                        times = proc.cpu_times()
                 except psutil.Error:
-                    pass
-            self._stop.wait(self.interval_s)
+                    if q == pid:  # the process itself is gone: no sample
+                        break
+                    continue  # a child that exited meanwhile: its parent has its time
+                procs[q] = proc
+                cpu += times.user + times.system
+                if name not in self.flat:
+                    # What its exited children used, once it reaped them; they are no longer
+                    # in the family, so nothing is counted twice.
+                    cpu += times.children_user + times.children_system
+            else:
+                self.samples[name].append((now, rss / 2**20, cpu))
+        self._procs = procs
 
     def peaks(self) -> dict[str, float]:
         return {
