@@ -1,4 +1,5 @@
-"""Which statements took PostgreSQL's time during a stage (pg_stat_statements, when loaded)."""
+"""Which statements took PostgreSQL's time during a stage (pg_stat_statements, when loaded), and
+what its tables were written and vacuumed meanwhile (pg_stat_user_tables, pg_stat_wal)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,61 @@ async def top(url: str, limit: int = 12) -> dict:
             for r in rows[:limit]
         ],
     }
+
+
+_TABLES = (
+    "SELECT schemaname || '.' || relname AS name, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, "
+    "n_live_tup, n_dead_tup, autovacuum_count, autoanalyze_count, "
+    "pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables"
+)
+_COUNTS = ("n_tup_ins", "n_tup_upd", "n_tup_hot_upd", "n_tup_del", "autovacuum_count", "autoanalyze_count")
+
+
+async def tables(url: str) -> dict:
+    """Each table's cumulative writes and maintenance, and the WAL written so far, in this database."""
+    conn = await asyncpg.connect(url)
+    try:
+        # Counters reach the shared statistics when a backend flushes them (at most once a
+        # second while it is busy); ask for a fresh read rather than this transaction's cache.
+        await conn.execute("SELECT pg_stat_clear_snapshot()")
+        rows = await conn.fetch(_TABLES)
+        try:
+            wal = await conn.fetchrow(
+                "SELECT wal_records, wal_fpi, wal_bytes::bigint AS wal_bytes FROM pg_stat_wal"
+            )
+        except asyncpg.PostgresError:  # before PostgreSQL 14
+            wal = None
+    finally:
+        await conn.close()
+    return {
+        "tables": {r["name"]: dict(r) for r in rows},
+        "wal": dict(wal) if wal else None,
+    }
+
+
+def maintenance(before: dict, after: dict, limit: int = 12) -> dict:
+    """What each table was written and vacuumed between two ``tables`` snapshots, busiest first.
+
+    Autovacuum and autoanalyze run in worker processes that exit when done: their CPU is
+    PostgreSQL's (the sampler charges exited children to their parent) but no statement's.
+    """
+    old = before.get("tables", {})
+    rows = []
+    for name, now in after.get("tables", {}).items():
+        was = old.get(name, {})
+        delta = {k: now[k] - was.get(k, 0) for k in _COUNTS}
+        if not any(delta.values()):
+            continue
+        rows.append(
+            {"table": name, **delta, "live": now["n_live_tup"], "dead": now["n_dead_tup"],
+             "bytes": now["bytes"]}
+        )
+    rows.sort(
+        key=lambda r: (r["autovacuum_count"] + r["autoanalyze_count"], r["n_tup_ins"] + r["n_tup_upd"]),
+        reverse=True,
+    )
+    out: dict = {"tables": rows[:limit]}
+    w0, w1 = before.get("wal"), after.get("wal")
+    if w0 and w1:
+        out["wal"] = {k: w1[k] - w0[k] for k in ("wal_records", "wal_fpi", "wal_bytes")}
+    return out

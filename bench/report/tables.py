@@ -132,6 +132,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         ]
     L.append("")
     L += statements_section(pipe.get("statements"))
+    L += maintenance_section(pipe.get("maintenance"))
     return L
 
 
@@ -188,6 +189,39 @@ def statements_section(stats: dict | None) -> list[str]:
             f"| {100 * x['total_ms'] / total:.1f}% | {x['total_ms']:,.0f} | {x['calls']:,} | "
             f"{x['mean_ms']:.3f} | {x['rows']:,} | `{query}` |"
         )
+    L.append("")
+    return L
+
+
+def maintenance_section(m: dict | None) -> list[str]:
+    """What the pipeline loads wrote to each table, how often autovacuum came, and the WAL."""
+    if not m or not m.get("tables"):
+        return []
+    delivered = m.get("delivered") or 0
+    L = [
+        "PostgreSQL's tables over all pipeline loads (pg_stat_user_tables): rows written, and how often "
+        "autovacuum and autoanalyze ran on each. Their workers exit when done, so their CPU is in "
+        "\"postgres\" above but in no statement.",
+        "",
+        "| table | inserted | updated (HOT) | deleted | autovacuum | autoanalyze "
+        "| live / dead rows at the end | size |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for t in m["tables"]:
+        hot = f" ({100 * t['n_tup_hot_upd'] / t['n_tup_upd']:.0f} %)" if t["n_tup_upd"] else ""
+        L.append(
+            f"| `{t['table']}` | {t['n_tup_ins']:,} | {t['n_tup_upd']:,}{hot} | {t['n_tup_del']:,} | "
+            f"{t['autovacuum_count']} | {t['autoanalyze_count']} | {t['live']:,} / {t['dead']:,} | "
+            f"{t['bytes'] / 2**20:,.1f} MB |"
+        )
+    wal = m.get("wal")
+    if wal and delivered:
+        L += [
+            "",
+            f"WAL written (the whole server): {wal['wal_bytes'] / 2**20:,.0f} MB, "
+            f"{wal['wal_bytes'] / delivered / 1024:.1f} KB per delivered report; "
+            f"{wal['wal_fpi']:,} full-page images in {wal['wal_records']:,} records.",
+        ]
     L.append("")
     return L
 

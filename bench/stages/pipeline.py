@@ -234,6 +234,7 @@ class PipelineStages:
 
         o = self.opts
         unavailable = await pgstat.reset(self.db_url)
+        tables_before = await pgstat.tables(self.db_url)
         rows = []
         for rate in o.pipeline_rates:
             rows.append(await self.pipeline_stage(rate, o.stage_s))
@@ -271,6 +272,8 @@ class PipelineStages:
             "sustainable_is_lower_bound": bool(held) and max(held) >= max(r["offered"] for r in rows),
             "max_throughput_per_s": max((r["throughput_per_s"] for r in rows + checks), default=0.0),
             "statements": {"error": unavailable} if unavailable else await pgstat.top(self.db_url),
+            "maintenance": pgstat.maintenance(tables_before, await pgstat.tables(self.db_url))
+            | {"delivered": sum(r["delivered"] for r in rows + checks)},
         }
 
     async def stage_profile(self) -> None:

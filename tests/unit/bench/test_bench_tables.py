@@ -1,9 +1,10 @@
-"""Sections of report.md: how busy the machine was in each pipeline load; intake's new connections."""
+"""Sections of report.md: how busy the machine was in each pipeline load; intake's new connections;
+PostgreSQL's tables over the pipeline loads."""
 
 from __future__ import annotations
 
 from bench.report.header import busy_machine_line
-from bench.report.tables import intake_section, pipeline_section
+from bench.report.tables import intake_section, maintenance_section, pipeline_section
 
 
 def _load(offered: float, machine: float) -> dict:
@@ -57,3 +58,24 @@ def test_the_intake_section_tells_how_new_connections_fared_beside_open_ones():
     assert "61 / 140 / 188 ms" in text and "35 ms p50, 44 max" in text
     assert "{'201': 150}" in text and "2,390/s" in text
     assert "New connections" not in "\n".join(intake_section({**it, "new_connections": None}, {}, None))
+
+
+def test_the_maintenance_table_shows_writes_hot_updates_vacuums_and_wal_per_report():
+    m = {
+        "tables": [
+            {"table": "reports.reports", "n_tup_ins": 1000, "n_tup_upd": 1000, "n_tup_hot_upd": 250,
+             "n_tup_del": 0, "autovacuum_count": 3, "autoanalyze_count": 4, "live": 1000, "dead": 120,
+             "bytes": 3 * 2**20},
+            {"table": "routing.inbox", "n_tup_ins": 2000, "n_tup_upd": 0, "n_tup_hot_upd": 0,
+             "n_tup_del": 0, "autovacuum_count": 0, "autoanalyze_count": 1, "live": 2000, "dead": 0,
+             "bytes": 2**19},
+        ],
+        "wal": {"wal_records": 50_000, "wal_fpi": 1_200, "wal_bytes": 8 * 2**20},
+        "delivered": 1024,
+    }
+    text = "\n".join(maintenance_section(m))
+    assert "| `reports.reports` | 1,000 | 1,000 (25 %) | 0 | 3 | 4 | 1,000 / 120 | 3.0 MB |" in text
+    assert "| `routing.inbox` | 2,000 | 0 | 0 | 0 | 1 | 2,000 / 0 | 0.5 MB |" in text
+    assert "8.0 KB per delivered report" in text
+    assert "1,200 full-page images in 50,000 records" in text
+    assert maintenance_section({"tables": []}) == []
