@@ -4,6 +4,7 @@ what its tables were written and vacuumed meanwhile (pg_stat_user_tables, pg_sta
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import asyncpg
 
@@ -84,12 +85,14 @@ async def tables(url: str) -> dict:
     }
 
 
-def maintenance(before: dict, after: dict, limit: int = 12) -> dict:
+def maintenance(before: dict, after: dict, cpu: dict | None = None, limit: int = 12) -> dict:
     """What each table was written and vacuumed between two ``tables`` snapshots, busiest first.
 
     Autovacuum and autoanalyze run in worker processes that exit when done: their CPU is
-    PostgreSQL's (the sampler charges exited children to their parent) but no statement's.
+    PostgreSQL's (the sampler charges exited children to their parent) but no statement's; ``cpu``
+    (``autovacuum_cpu``) says how much each table's took, when the server's log was read.
     """
+    cpu = cpu or {}
     old = before.get("tables", {})
     rows = []
     for name, now in after.get("tables", {}).items():
@@ -97,16 +100,62 @@ def maintenance(before: dict, after: dict, limit: int = 12) -> dict:
         delta = {k: now[k] - was.get(k, 0) for k in _COUNTS}
         if not any(delta.values()):
             continue
+        spent = cpu.get(name, {})
         rows.append(
             {"table": name, **delta, "live": now["n_live_tup"], "dead": now["n_dead_tup"],
-             "bytes": now["bytes"]}
+             "bytes": now["bytes"], "vacuum_cpu_s": spent.get("vacuum_cpu_s"),
+             "analyze_cpu_s": spent.get("analyze_cpu_s")}
         )
     rows.sort(
-        key=lambda r: (r["autovacuum_count"] + r["autoanalyze_count"], r["n_tup_ins"] + r["n_tup_upd"]),
+        key=lambda r: (
+            (r["vacuum_cpu_s"] or 0.0) + (r["analyze_cpu_s"] or 0.0),
+            r["autovacuum_count"] + r["autoanalyze_count"],
+            r["n_tup_ins"] + r["n_tup_upd"],
+        ),
         reverse=True,
     )
     out: dict = {"tables": rows[:limit]}
+    if cpu:
+        out["autovacuum_cpu_s"] = sum(t["vacuum_cpu_s"] for t in cpu.values())
+        out["autoanalyze_cpu_s"] = sum(t["analyze_cpu_s"] for t in cpu.values())
     w0, w1 = before.get("wal"), after.get("wal")
     if w0 and w1:
         out["wal"] = {k: w1[k] - w0[k] for k in ("wal_records", "wal_fpi", "wal_bytes")}
+    return out
+
+
+_ENTRY = re.compile(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
+_RUN = re.compile(r'automatic (vacuum|analyze) of table "([^"]+)"')
+_CPU = re.compile(r"CPU: user: ([\d.]+) s, system: ([\d.]+) s")
+
+
+def log_offset(path: Path | None) -> int:
+    """Where the server's log ends now: read ``autovacuum_cpu`` from here on."""
+    return path.stat().st_size if path is not None and path.exists() else 0
+
+
+def autovacuum_cpu(path: Path | None, offset: int, database: str) -> dict[str, dict[str, float]]:
+    """CPU seconds and runs of autovacuum and autoanalyze per table of ``database``, from the log.
+
+    Needs ``log_autovacuum_min_duration=0``: each run is then logged with its CPU time. Tables are
+    named "schema.table"; an empty answer when there is no log to read.
+    """
+    if path is None or not path.exists():
+        return {}
+    with path.open("rb") as log:
+        log.seek(offset)
+        text = log.read().decode(errors="replace")
+    out: dict[str, dict[str, float]] = {}
+    for entry in _ENTRY.split(text):
+        run, cpu = _RUN.search(entry), _CPU.search(entry)
+        if run is None or cpu is None:
+            continue
+        db, _, table = run.group(2).partition(".")
+        if db != database:
+            continue
+        row = out.setdefault(
+            table, {"vacuum_runs": 0, "vacuum_cpu_s": 0.0, "analyze_runs": 0, "analyze_cpu_s": 0.0}
+        )
+        row[f"{run.group(1)}_runs"] += 1
+        row[f"{run.group(1)}_cpu_s"] += float(cpu.group(1)) + float(cpu.group(2))
     return out

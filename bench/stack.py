@@ -40,6 +40,7 @@ class Infra:
     broker_pid: int | None = None
     _kafka: EmbeddedKafka | None = None
     _pg: EmbeddedPostgres | None = None
+    pg_log: Path | None = None  # the embedded server's log, where autovacuum's runs are
     _apache_dir: Path | None = None
     created_dbs: list[str] = field(default_factory=list)
 
@@ -62,12 +63,18 @@ class Infra:
             # autovacuum every 5 s instead of every minute: the bench grows empty tables to 100,000
             # rows in minutes, and with statistics from when they were empty the planner keeps
             # cached plans that scan them whole (seen: a lookup by key read 11,000 rows).
+            # Every autovacuum and autoanalyze logged with the CPU it took: the report sums them.
             self._pg = EmbeddedPostgres(
                 data,
                 port=free_port(),
-                settings=("shared_preload_libraries=pg_stat_statements", "autovacuum_naptime=5"),
+                settings=(
+                    "shared_preload_libraries=pg_stat_statements",
+                    "autovacuum_naptime=5",
+                    "log_autovacuum_min_duration=0",
+                ),
             )
             self.server_url = self._pg.start()
+            self.pg_log = data / "server.log"
 
     def _start_apache(self) -> None:
         script = ROOT / "deploy" / "kafka" / "run-kafka.sh"

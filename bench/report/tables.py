@@ -193,6 +193,10 @@ def statements_section(stats: dict | None) -> list[str]:
     return L
 
 
+def _cpu_s(seconds: float | None) -> str:
+    return "" if seconds is None else f" ({seconds:.2f} s)"
+
+
 def maintenance_section(m: dict | None) -> list[str]:
     """What the pipeline loads wrote to each table, how often autovacuum came, and the WAL."""
     if not m or not m.get("tables"):
@@ -200,8 +204,8 @@ def maintenance_section(m: dict | None) -> list[str]:
     delivered = m.get("delivered") or 0
     L = [
         "PostgreSQL's tables over all pipeline loads (pg_stat_user_tables): rows written, and how often "
-        "autovacuum and autoanalyze ran on each. Their workers exit when done, so their CPU is in "
-        "\"postgres\" above but in no statement.",
+        "autovacuum and autoanalyze ran on each (with their CPU, when the server's log says it). Their "
+        "workers exit when done, so their CPU is in \"postgres\" above but in no statement.",
         "",
         "| table | inserted | updated (HOT) | deleted | autovacuum | autoanalyze "
         "| live / dead rows at the end | size |",
@@ -211,9 +215,18 @@ def maintenance_section(m: dict | None) -> list[str]:
         hot = f" ({100 * t['n_tup_hot_upd'] / t['n_tup_upd']:.0f} %)" if t["n_tup_upd"] else ""
         L.append(
             f"| `{t['table']}` | {t['n_tup_ins']:,} | {t['n_tup_upd']:,}{hot} | {t['n_tup_del']:,} | "
-            f"{t['autovacuum_count']} | {t['autoanalyze_count']} | {t['live']:,} / {t['dead']:,} | "
+            f"{t['autovacuum_count']}{_cpu_s(t.get('vacuum_cpu_s'))} | "
+            f"{t['autoanalyze_count']}{_cpu_s(t.get('analyze_cpu_s'))} | {t['live']:,} / {t['dead']:,} | "
             f"{t['bytes'] / 2**20:,.1f} MB |"
         )
+    if m.get("autovacuum_cpu_s") is not None and m.get("seconds"):
+        vac, ana, secs = m["autovacuum_cpu_s"], m["autoanalyze_cpu_s"], m["seconds"]
+        L += [
+            "",
+            f"CPU of autovacuum {vac:,.1f} s and of autoanalyze {ana:,.1f} s over the {secs:,.0f} s of "
+            f"the loads ({(vac + ana) / secs:.2f} cores), from the server's log "
+            "(`log_autovacuum_min_duration=0`).",
+        ]
     wal = m.get("wal")
     if wal and delivered:
         L += [

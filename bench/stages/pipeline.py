@@ -235,6 +235,8 @@ class PipelineStages:
         o = self.opts
         unavailable = await pgstat.reset(self.db_url)
         tables_before = await pgstat.tables(self.db_url)
+        log_from = pgstat.log_offset(self.infra.pg_log)
+        t_loads = time.monotonic()
         rows = []
         for rate in o.pipeline_rates:
             rows.append(await self.pipeline_stage(rate, o.stage_s))
@@ -272,8 +274,15 @@ class PipelineStages:
             "sustainable_is_lower_bound": bool(held) and max(held) >= max(r["offered"] for r in rows),
             "max_throughput_per_s": max((r["throughput_per_s"] for r in rows + checks), default=0.0),
             "statements": {"error": unavailable} if unavailable else await pgstat.top(self.db_url),
-            "maintenance": pgstat.maintenance(tables_before, await pgstat.tables(self.db_url))
-            | {"delivered": sum(r["delivered"] for r in rows + checks)},
+            "maintenance": pgstat.maintenance(
+                tables_before,
+                await pgstat.tables(self.db_url),
+                pgstat.autovacuum_cpu(self.infra.pg_log, log_from, self.db_url.rsplit("/", 1)[-1]),
+            )
+            | {
+                "delivered": sum(r["delivered"] for r in rows + checks),
+                "seconds": time.monotonic() - t_loads,
+            },
         }
 
     async def stage_profile(self) -> None:

@@ -65,17 +65,22 @@ def test_the_maintenance_table_shows_writes_hot_updates_vacuums_and_wal_per_repo
         "tables": [
             {"table": "reports.reports", "n_tup_ins": 1000, "n_tup_upd": 1000, "n_tup_hot_upd": 250,
              "n_tup_del": 0, "autovacuum_count": 3, "autoanalyze_count": 4, "live": 1000, "dead": 120,
-             "bytes": 3 * 2**20},
+             "bytes": 3 * 2**20, "vacuum_cpu_s": 0.08, "analyze_cpu_s": 2.11},
             {"table": "routing.inbox", "n_tup_ins": 2000, "n_tup_upd": 0, "n_tup_hot_upd": 0,
              "n_tup_del": 0, "autovacuum_count": 0, "autoanalyze_count": 1, "live": 2000, "dead": 0,
              "bytes": 2**19},
         ],
         "wal": {"wal_records": 50_000, "wal_fpi": 1_200, "wal_bytes": 8 * 2**20},
         "delivered": 1024,
+        "autovacuum_cpu_s": 0.08,
+        "autoanalyze_cpu_s": 2.11,
+        "seconds": 100.0,
     }
     text = "\n".join(maintenance_section(m))
-    assert "| `reports.reports` | 1,000 | 1,000 (25 %) | 0 | 3 | 4 | 1,000 / 120 | 3.0 MB |" in text
+    row = "| `reports.reports` | 1,000 | 1,000 (25 %) | 0 | 3 (0.08 s) | 4 (2.11 s) | 1,000 / 120 | 3.0 MB |"
+    assert row in text
     assert "| `routing.inbox` | 2,000 | 0 | 0 | 0 | 1 | 2,000 / 0 | 0.5 MB |" in text
     assert "8.0 KB per delivered report" in text
     assert "1,200 full-page images in 50,000 records" in text
+    assert "autovacuum 0.1 s and of autoanalyze 2.1 s over the 100 s of the loads (0.02 cores)" in text
     assert maintenance_section({"tables": []}) == []
