@@ -15,7 +15,8 @@ import asyncpg
 from bench import stack
 from bench.console import log
 from bench.options import Options
-from bench.stack import ROOT, Infra, RssSampler
+from bench.sampler import RssSampler
+from bench.stack import ROOT, Infra
 from bench.stages.intake import IntakeStage
 from bench.stages.pipeline import PipelineStages
 from bench.stages.standalone import StandaloneStages

@@ -10,7 +10,7 @@ import time
 
 import psutil
 
-from bench.stack import RssSampler, children_of, descendants, parents
+from bench.sampler import RssSampler, children_of, descendants, parents
 
 # A parent that starts a child, lets it burn CPU for ``BURN_S`` and exit, reaps it, and sleeps.
 BURN_S = 0.4

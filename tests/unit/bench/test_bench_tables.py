@@ -4,7 +4,8 @@ PostgreSQL's tables over the pipeline loads."""
 from __future__ import annotations
 
 from bench.report.header import busy_machine_line
-from bench.report.tables import intake_section, maintenance_section, pipeline_section
+from bench.report.postgres import maintenance_section
+from bench.report.tables import intake_section, pipeline_section
 
 
 def _load(offered: float, machine: float) -> dict:
