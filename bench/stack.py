@@ -27,6 +27,11 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def database_name(url: str) -> str:
+    """The database a server URL names (a socket URL's folder is in its query, not its path)."""
+    return urlsplit(url).path.lstrip("/")
+
+
 @dataclass
 class Infra:
     """Broker and PostgreSQL: started here, or reused from KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL."""
@@ -72,7 +77,8 @@ class Infra:
                     "log_autovacuum_min_duration=0",
                 ),
             )
-            self.server_url = self._pg.start()
+            self._pg.start()
+            self.server_url = self._pg.local_url
             self.pg_log = data / "server.log"
 
     def _start_apache(self) -> None:

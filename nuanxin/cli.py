@@ -149,7 +149,8 @@ def up(
         if not _named("DATABASE_URL"):
             pg = EmbeddedPostgres(data.resolve() / "postgres",
                                   port=int(os.environ.get("NUANXIN_PG_PORT", "55432")))
-            os.environ["DATABASE_URL"] = pg.start()
+            pg.start()
+            os.environ["DATABASE_URL"] = pg.local_url
         os.environ.setdefault("NUANXIN_TRACE_DIR", str(data / "traces"))
         settings = PlatformSettings()
         codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer,

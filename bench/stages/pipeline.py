@@ -277,7 +277,7 @@ class PipelineStages:
             "maintenance": pgstat.maintenance(
                 tables_before,
                 await pgstat.tables(self.db_url),
-                pgstat.autovacuum_cpu(self.infra.pg_log, log_from, self.db_url.rsplit("/", 1)[-1]),
+                pgstat.autovacuum_cpu(self.infra.pg_log, log_from, stack.database_name(self.db_url)),
             )
             | {
                 "delivered": sum(r["delivered"] for r in rows + checks),

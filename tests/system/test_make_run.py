@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from nuanxin.embedded import free_port
+from nuanxin.embedded import EmbeddedPostgres, free_port
 from nuanxin.targets import TARGETS
 
 
@@ -55,6 +55,10 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
         assert "nuanxin is up." in text, text
         assert f"http://127.0.0.1:{http_port}/docs" in text
         assert "worker w-demo" in text and "district staff" in text
+        # The services reach the embedded PostgreSQL through its socket (the TCP URL if the
+        # socket's path were too long), and the banner gives that URL for psql.
+        local = EmbeddedPostgres(tmp_path.resolve() / "postgres", port=pg_port).local_url
+        assert f"PostgreSQL           {local}  (embedded)" in text, text
 
         health = httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=10)
         assert health.status_code == 200
