@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +94,15 @@ class EventConsumer:
 
     async def process(self, records: Sequence[ConsumerRecord]) -> None:
         """Apply a batch; returns only when every record is applied, a duplicate or dead-lettered."""
+        started = time.perf_counter()
+        await self._process(records)
+        # Only batches that went through: one redelivered after an outage would count its wait.
+        if self._metrics is not None and records:
+            self._metrics.consumer_batch_seconds.labels(self._metrics.service, records[0].topic).observe(
+                time.perf_counter() - started
+            )
+
+    async def _process(self, records: Sequence[ConsumerRecord]) -> None:
         events: list[tuple[ConsumerRecord, IncomingEvent]] = []
         failed: list[tuple[ConsumerRecord, BaseException, int]] = []
         for record in records:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+# A batch of a few records takes milliseconds; under a backlog one holds hundreds and takes longer.
+BATCH_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class _Families:
@@ -25,6 +28,11 @@ class _Families:
         self.outbox_backlog = Gauge(
             "nuanxin_outbox_backlog", "Outbox rows not yet published", ["service"], registry=registry,
         )
+        self.consumer_batch_seconds = Histogram(
+            "nuanxin_consumer_batch_seconds",
+            "Seconds to apply one batch of a topic's records (decode, inbox, effect, commit), per batch",
+            ["service", "topic"], buckets=BATCH_SECONDS, registry=registry,
+        )
         self.extra: dict[str, Counter | Gauge] = {}
 
 
@@ -46,6 +54,7 @@ class ServiceMetrics:
         self.events_out = families.events_out
         self.consumer_lag = families.consumer_lag
         self.outbox_backlog = families.outbox_backlog
+        self.consumer_batch_seconds = families.consumer_batch_seconds
 
     def gauge(self, name: str, documentation: str, labels: tuple[str, ...] = ()) -> Gauge:
         """A gauge such as open cases; call ``.labels(service, ...)`` on it."""

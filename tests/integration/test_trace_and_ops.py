@@ -6,12 +6,25 @@ import asyncio
 import json
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from nuanxin.cli import app
 from tests.support.system import run_system
 
 pytestmark = pytest.mark.integration
+
+
+def _batch_metrics(text: str) -> dict[tuple[str, str], float]:
+    """Batches and their seconds per service, over its topics."""
+    totals: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "nuanxin_consumer_batch_seconds":
+            for sample in family.samples:
+                if sample.name.endswith(("_count", "_sum")):
+                    key = (sample.labels["service"], sample.name.rpartition("_")[2])
+                    totals[key] = totals.get(key, 0.0) + sample.value
+    return totals
 
 
 async def test_trace_command_prints_one_reports_journey_from_local_span_files(settings):
@@ -37,6 +50,16 @@ async def test_trace_command_prints_one_reports_journey_from_local_span_files(se
             metrics = (await anonymous.get("/metrics")).text
             assert 'nuanxin_events_in_total{outcome="applied",service="routing",topic=' in metrics
             assert "nuanxin_events_out_total" in metrics
+            # routing applied the report's batch, reports and notify the case's (notify perhaps a
+            # moment after the report read "routed"): each batch timed.
+            for _ in range(100):
+                batches = _batch_metrics((await anonymous.get("/metrics")).text)
+                if all(batches.get((s, "count"), 0) >= 1 for s in ("routing", "notify", "reports")):
+                    break
+                await asyncio.sleep(0.1)
+            for service in ("routing", "notify", "reports"):
+                assert batches.get((service, "count"), 0) >= 1, batches
+                assert batches[(service, "sum")] > 0, batches
         system.flush_spans()
 
     result = CliRunner().invoke(app, ["trace", report_id, "--trace-dir", str(settings.trace_dir)])
