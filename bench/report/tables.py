@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.report.batches import batches_section
 from bench.report.postgres import maintenance_section, statements_section
 
 CPU_COLUMNS = ("reports", "routing", "notify", "broker", "postgres", "load-client", "harness", "others")
@@ -116,6 +117,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
             + f" | {total:.2f} |"
         )
     L += hops_section(pipe)
+    L += batches_section(all_loads(pipe))
     rtt = [(x["offered"], x.get("pg_round_trip_ms") or {}) for x in pipe["rates"]]
     if any(r.get("n") for _, r in rtt):
         L += [

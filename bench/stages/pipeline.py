@@ -8,7 +8,7 @@ import time
 
 import asyncpg
 
-from bench import hops, stack
+from bench import batches, hops, stack
 from bench.console import fmt_ms, log
 from bench.dashboard import SseReader
 from bench.load import http_summary, offer_http, pct
@@ -133,6 +133,8 @@ class PipelineStages:
         t0 = time.monotonic()
         rtts: list[float] = []
         probe = asyncio.create_task(self._probe_rtt(rtts))
+        ports = {name: svc.port for name, svc in self.services.items()}
+        batches_before = await batches.scrape(ports)
         res = await offer_http(
             self.services["reports"].port,
             rate,
@@ -203,6 +205,7 @@ class PipelineStages:
         # CPU milliseconds per delivered report, per process, over the stage and its drain.
         window = self.rss.cpu_share(t0, time.monotonic())
         span = time.monotonic() - t0
+        row["batches"] = batches.during(batches_before, await batches.scrape(ports), span)
         row["cpu_ms_per_report"] = {
             k: v * span * 1000 / len(seen) for k, v in window.items() if len(seen) and not k.startswith("_")
         }
