@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
+from bench.stack import with_database
 from nuanxin.embedded import EmbeddedPostgres
 from services.routing.main import SPEC
 from shared.postgres.migrate import upgrade
@@ -24,10 +25,6 @@ def embedded(infra_handle) -> EmbeddedPostgres:
     if pg is None:
         pytest.skip("the session's PostgreSQL is not the embedded one (DATABASE_URL or a container)")
     return pg
-
-
-def _naming(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 async def test_the_local_url_goes_through_the_socket(embedded):
@@ -51,7 +48,7 @@ async def test_a_service_migrates_and_pools_through_the_socket(embedded):
     admin = await asyncpg.connect(embedded.local_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = _naming(embedded.local_url, name)
+        url = with_database(embedded.local_url, name)
         await upgrade(url, schema="routing", script_location=SPEC.migrations)
         pool = await create_pool(url, schema="routing", max_size=2)
         try:

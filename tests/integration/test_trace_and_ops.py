@@ -6,25 +6,13 @@ import asyncio
 import json
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
+from bench.batches import parse as batch_totals
 from nuanxin.cli import app
 from tests.support.system import run_system
 
 pytestmark = pytest.mark.integration
-
-
-def _batch_metrics(text: str) -> dict[tuple[str, str], float]:
-    """Batches and their seconds per service, over its topics."""
-    totals: dict[tuple[str, str], float] = {}
-    for family in text_string_to_metric_families(text):
-        if family.name == "nuanxin_consumer_batch_seconds":
-            for sample in family.samples:
-                if sample.name.endswith(("_count", "_sum")):
-                    key = (sample.labels["service"], sample.name.rpartition("_")[2])
-                    totals[key] = totals.get(key, 0.0) + sample.value
-    return totals
 
 
 async def test_trace_command_prints_one_reports_journey_from_local_span_files(settings):
@@ -52,14 +40,16 @@ async def test_trace_command_prints_one_reports_journey_from_local_span_files(se
             assert "nuanxin_events_out_total" in metrics
             # routing applied the report's batch, reports and notify the case's (notify perhaps a
             # moment after the report read "routed"): each batch timed.
+            services = ("routing", "notify", "reports")
             for _ in range(100):
-                batches = _batch_metrics((await anonymous.get("/metrics")).text)
-                if all(batches.get((s, "count"), 0) >= 1 for s in ("routing", "notify", "reports")):
+                text = (await anonymous.get("/metrics")).text
+                batches = {s: batch_totals(text, s) for s in services}
+                if all(b["batches"] >= 1 for b in batches.values()):
                     break
                 await asyncio.sleep(0.1)
-            for service in ("routing", "notify", "reports"):
-                assert batches.get((service, "count"), 0) >= 1, batches
-                assert batches[(service, "sum")] > 0, batches
+            for service in services:
+                assert batches[service]["batches"] >= 1, batches
+                assert batches[service]["seconds"] > 0, batches
         system.flush_spans()
 
     result = CliRunner().invoke(app, ["trace", report_id, "--trace-dir", str(settings.trace_dir)])
