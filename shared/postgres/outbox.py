@@ -27,18 +27,19 @@ async def enqueue(conn: asyncpg.Connection, schema: str, messages: Sequence[Outg
     if not messages:
         return
     # One statement, rows in the order given (seq follows it, and the relay publishes by seq):
-    # executemany cost the server a statement execution per row.
+    # executemany cost the server a statement execution per row. The wake-up rides in the same
+    # round trip; NOTIFY is delivered at commit, and never if the transaction rolls back.
     await conn.execute(
-        "INSERT INTO outbox (topic, key, headers, value) "
+        "WITH queued AS (INSERT INTO outbox (topic, key, headers, value) "
         "SELECT topic, key, headers, value FROM unnest($1::text[], $2::bytea[], $3::jsonb[], $4::bytea[]) "
-        "WITH ORDINALITY AS m(topic, key, headers, value, ord) ORDER BY ord",
+        "WITH ORDINALITY AS m(topic, key, headers, value, ord) ORDER BY ord) "
+        "SELECT pg_notify($5, '')",
         [m.topic for m in messages],
         [m.key for m in messages],
         [{k: v.decode() for k, v in m.headers.items()} for m in messages],
         [m.value for m in messages],
+        channel_for(schema),
     )
-    # NOTIFY is delivered at commit, and never if the transaction rolls back.
-    await conn.execute("SELECT pg_notify($1, '')", channel_for(schema))
 
 
 class OutboxRelay:

@@ -13,10 +13,41 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from shared.events import topics
 from shared.events.envelope import encode
-from shared.postgres.outbox import OutboxRelay, enqueue
+from shared.postgres.outbox import OutboxRelay, channel_for, enqueue
 from tests.support.probe import SCHEMA, h_and_relay, harness, report
 
 pytestmark = pytest.mark.integration
+
+
+class _Abort(Exception):
+    pass
+
+
+async def test_enqueue_wakes_the_relay_when_its_transaction_commits_and_never_on_rollback(settings):
+    async with harness(settings) as h:
+        listener = await asyncpg.connect(settings.database_url)
+        woken: asyncio.Queue[str] = asyncio.Queue()
+        await listener.add_listener(
+            channel_for(SCHEMA), lambda _conn, _pid, channel, _payload: woken.put_nowait(channel)
+        )
+        try:
+            with pytest.raises(_Abort):
+                async with h.pool.acquire() as conn, conn.transaction():
+                    await enqueue(conn, SCHEMA, [encode(report("rolled back"), source="/test")])
+                    raise _Abort
+            kept = encode(report("kept"), source="/test")
+            async with h.pool.acquire() as conn:
+                async with conn.transaction():
+                    await enqueue(conn, SCHEMA, [kept])
+                    await asyncio.sleep(0.3)
+                    assert woken.empty(), "no wake-up before the commit"
+                assert await asyncio.wait_for(woken.get(), 5) == channel_for(SCHEMA)
+            await asyncio.sleep(0.3)
+            assert woken.empty(), "one wake-up: the rolled-back transaction sent none"
+        finally:
+            await listener.close()
+        rows = await h.pool.fetch("SELECT headers->>'ce_id' AS id FROM outbox")
+    assert [r["id"] for r in rows] == [kept.event_id]
 
 
 async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
