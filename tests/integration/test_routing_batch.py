@@ -93,6 +93,50 @@ def _plan_nodes(plan: dict) -> list[dict]:
     return nodes
 
 
+async def test_each_case_of_a_mixed_batch_gets_the_deadlines_and_timers_the_policy_gives_it(settings):
+    # Cases of a batch share their SLA plans (stored once per batch, named by each case): every
+    # case must still get its own kind's, category's and severity's, and a triage case no street rung.
+    def at(i: int, kind: str, category: str, severity: str, *, inside: bool = True) -> ReportSubmittedV1:
+        point = COMMUNITIES[3 * i].geometry.representative_point()
+        lon, lat = (point.x, point.y) if inside else (100.0 + i, 20.0)
+        return ReportSubmittedV1(
+            report_id=str(uuid.uuid4()), kind=kind, category=category, severity=severity, lon=lon,
+            lat=lat, reporter_id=f"w-{i}", submitted_at=datetime.now(UTC),
+        )
+
+    reports = [
+        at(0, "hazard", "road_damage", "medium"), at(1, "hazard", "dangling_wires", "high"),
+        at(2, "residents_voice", "grievance", "low"), at(3, "elderly_checkin", "needs_help", "urgent"),
+        at(4, "hazard", "road_damage", "medium"), at(5, "food_safety", "pests", "high"),
+        at(6, "hazard", "road_damage", "medium", inside=False),
+        at(7, "civility", "littering", "low", inside=False),
+    ]
+    async with run_system(settings, ["routing"]) as system:
+        await route(system, reports)
+        policy = system.host("routing").factory().policy
+        pool = system.host("routing").runtime.pool
+        cases = {str(r["report_id"]): r for r in await pool.fetch("SELECT * FROM routing.cases")}
+        timers = await pool.fetch("SELECT case_id, kind, level, due_at FROM routing.deadlines")
+    assert len(cases) == len(reports)
+    for report in reports:
+        case = cases[report.report_id]
+        assert (case["kind"], case["category"], case["severity"]) == (
+            report.kind, report.category, report.severity
+        )
+        rule = policy.rule_for(report.kind, report.category, report.severity)
+        expected = policy.deadlines(report.kind, report.category, report.severity, case["opened_at"])
+        assert (case["acknowledge_by"], case["resolve_by"], case["sla_basis"]) == (
+            expected.acknowledge_by, expected.resolve_by, expected.basis
+        ), report.category
+        triage = case["community_code"] is None
+        assert triage == (report.lat == 20.0), "outside the district: the triage queue"
+        due = {
+            (t.kind, t.level, t.due_at) for t in policy.timers(rule, expected)
+            if not (triage and t.kind == "escalate" and t.level == 1)
+        }
+        assert {(t["kind"], t["level"], t["due_at"]) for t in timers if t["case_id"] == case["case_id"]} == due
+
+
 async def test_the_me_too_search_looks_up_each_area_instead_of_reading_every_open_case(settings):
     from services.routing.storage.postgres import OPEN_CASES_NEAR
 

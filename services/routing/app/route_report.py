@@ -10,7 +10,7 @@ from datetime import datetime
 import asyncpg
 import numpy as np
 
-from services.routing.domain.case import Case, Owner, open_case
+from services.routing.domain.case import Case, Deadlines, Owner, open_case
 from services.routing.domain.clustering import (
     RULES,
     OpenCaseNearby,
@@ -19,7 +19,7 @@ from services.routing.domain.clustering import (
     search_box,
 )
 from services.routing.domain.geometry import JurisdictionIndex
-from services.routing.domain.hierarchy import Hierarchy
+from services.routing.domain.hierarchy import Hierarchy, HierarchyVersion
 from services.routing.domain.sla import SlaPolicy
 from services.routing.storage import checkins
 from services.routing.storage import postgres as cases
@@ -28,7 +28,6 @@ from shared.events.cases import CaseJoinedV1, CaseOpenedV1
 from shared.events.envelope import OutgoingMessage, encode
 from shared.events.reports import ReportSubmittedV1
 from shared.postgres.outbox import enqueue
-from shared.telemetry.propagation import current_trace_headers
 
 SOURCE = "/nuanxin/routing"
 MISSED_CHECKIN = "missed_checkin"  # alerts the system raises; they are not visits
@@ -98,6 +97,7 @@ class _Open:
     item: Routing
     case: Case
     message_body: CaseOpenedV1
+    timers: list[tuple[str, int, datetime]]
 
 
 @dataclass
@@ -141,6 +141,7 @@ class RouteReport:
         now = self._clock.now()
         nearby = await self._lock_and_find_nearby(conn, todo, now)
         version = self._hierarchy.in_force(now)
+        batch = _BatchPlans(self._policy, version, now)
         opened: dict[str, _Open] = {}
         steps: list[_Open | _Join] = []
         for item in todo:
@@ -153,7 +154,7 @@ class RouteReport:
             if case_id is not None:
                 steps.append(_Join(item, case_id))
                 continue
-            step = self._open(item, version, now)
+            step = self._open(item, batch)
             opened[step.case.case_id] = step
             steps.append(step)
             if report.kind in RULES:
@@ -181,34 +182,28 @@ class RouteReport:
         await cases.lock_keys(conn, keys)
         return await cases.open_cases_near(conn, areas)
 
-    def _open(self, item: Routing, version, now: datetime) -> _Open:
+    def _open(self, item: Routing, batch: _BatchPlans) -> _Open:
         report, owner = item.report, item.owner
-        deadlines = self._policy.deadlines(report.kind, report.category, report.severity, now)
+        deadlines, timers = batch.plan(report.kind, report.category, report.severity, owner)
         case = open_case(
             report_id=report.report_id, kind=report.kind, category=report.category,
             severity=report.severity, lon=report.lon, lat=report.lat,
             reporter_id=report.reporter_id, reporter_hidden=report.reporter_hidden,
-            owner=owner, deadlines=deadlines, hierarchy_version=version.version, now=now,
+            owner=owner, deadlines=deadlines, hierarchy_version=batch.version.version, now=batch.now,
         )
-        district = version.above(owner.community_code, "district")
-        return _Open(item, case, opened_event(case, district.code if district else "500112"))
+        return _Open(item, case, opened_event(case, batch.district(owner.community_code)), timers)
 
     async def _write(
         self, conn: asyncpg.Connection, steps: Sequence[_Open | _Join], now: datetime
     ) -> list[OutgoingMessage]:
-        new = []
+        new, encoded = [], {}
         for step in steps:
             if isinstance(step, _Open):
-                report, owner = step.item.report, step.item.owner
-                rule = self._policy.rule_for(report.kind, report.category, report.severity)
-                # A triage case already belongs to the district: no street rung.
-                timers = [
-                    (t.kind, t.level, t.due_at) for t in self._policy.timers(rule, step.case.deadlines)
-                    if not (owner.community_code is None and t.kind == "escalate" and t.level == 1)
-                ]
+                # Encoded under the report's span: the event and the case's row carry its trace.
                 with step.item.activate():
-                    trace = current_trace_headers().get("traceparent")
-                new.append(cases.NewCase(step.case, timers, trace.decode() if trace else None))
+                    message = encoded[step.case.case_id] = encode(step.message_body, source=SOURCE)
+                trace = message.headers.get("traceparent")
+                new.append(cases.NewCase(step.case, step.timers, trace.decode() if trace else None))
         stored = await cases.insert_cases(conn, new)
         if len(stored) != len(new):
             # Another transaction routed one of these reports meanwhile: redo them one by one.
@@ -224,8 +219,7 @@ class RouteReport:
         messages = []
         for step in steps:
             if isinstance(step, _Open):
-                with step.item.activate():
-                    messages.append(encode(step.message_body, source=SOURCE))
+                messages.append(encoded[step.case.case_id])
                 continue
             row = after[step.case_id]
             pending[step.case_id] += 1
@@ -243,6 +237,40 @@ class RouteReport:
                 messages.append(encode(joined, source=SOURCE))
         await cases.set_severities(conn, raised)
         return messages
+
+
+class _BatchPlans:
+    """What a batch's cases share, worked out once per batch: every case of a batch opens at the
+    same moment, so cases of one (kind, category, severity) get the same deadlines and timers."""
+
+    def __init__(self, policy: SlaPolicy, version: HierarchyVersion, now: datetime) -> None:
+        self._policy = policy
+        self.version = version
+        self.now = now
+        self._plans: dict[tuple[str, str, str, bool], tuple[Deadlines, list[tuple[str, int, datetime]]]] = {}
+
+    def plan(
+        self, kind: str, category: str, severity: str, owner: Owner
+    ) -> tuple[Deadlines, list[tuple[str, int, datetime]]]:
+        """A new case's deadlines and its timers as (kind, level, due_at)."""
+        triage = owner.community_code is None
+        key = (kind, category, severity, triage)
+        plan = self._plans.get(key)
+        if plan is None:
+            rule = self._policy.rule_for(kind, category, severity)
+            deadlines = self._policy.deadlines(kind, category, severity, self.now)
+            # A triage case already belongs to the district: no street rung.
+            timers = [
+                (t.kind, t.level, t.due_at) for t in self._policy.timers(rule, deadlines)
+                if not (triage and t.kind == "escalate" and t.level == 1)
+            ]
+            plan = self._plans[key] = (deadlines, timers)
+        return plan
+
+    def district(self, community_code: str | None) -> str:
+        """The district above a community, as the version in force has it."""
+        district = self.version.above(community_code, "district")
+        return district.code if district else "500112"
 
 
 class ConcurrentRouting(Exception):

@@ -27,6 +27,10 @@ class HierarchyVersion:
     effective_from: datetime
     units: dict[str, Unit] = field(repr=False)
     note: str = ""
+    # A version never changes once loaded: each (community, level) is looked up once.
+    _above: dict[tuple[str | None, str], Unit | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def unit(self, code: str | None) -> Unit | None:
         """A unit by code, or None."""
@@ -43,7 +47,10 @@ class HierarchyVersion:
 
     def above(self, community_code: str | None, level: str) -> Unit | None:
         """The unit at a level above (or at) the community, as this version has it."""
-        return next((u for u in self.chain(community_code) if u.level == level), None)
+        key = (community_code, level)
+        if key not in self._above:
+            self._above[key] = next((u for u in self.chain(community_code) if u.level == level), None)
+        return self._above[key]
 
 
 class Hierarchy:
