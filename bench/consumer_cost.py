@@ -1,0 +1,300 @@
+"""What a consumer spends on a batch and on each record: `python -m bench.consumer_cost`.
+
+Builds routing and notify as their processes do (the composition root with the consumers it
+registers, the pool, the lean tracer writing span files) on a PostgreSQL of its own (embedded, or
+``--database-url``'s server), without a broker: records are handed to the consumer in batches
+as aiokafka hands them over. Routing gets reports spread over the district; notify gets the case
+events routing wrote to its outbox for them. For each batch size it reads the process's CPU
+(every thread, the span exporter's too) and the database backend's around the batches, and
+then fits a straight line through the sizes: the fixed cost of a batch and the cost of a record.
+
+It leaves out the broker and the fetch, and measures one consumer at a time with the machine to
+itself, so it says what the handling costs rather than what a loaded stack delivers; the
+pipeline stage of ``nuanxin bench`` says that. No assertion: it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from aiokafka.structs import ConsumerRecord
+
+from bench.stack import with_database
+from services.notify.main import SPEC as NOTIFY
+from services.routing.geodata.loader import load_geojson_jurisdictions
+from services.routing.main import SPEC as ROUTING
+from shared.auth import TokenCodec
+from shared.clock import SystemClock
+from shared.events import topics
+from shared.events.envelope import OutgoingMessage, encode
+from shared.events.reports import ReportSubmittedV1
+from shared.host import Runtime, ServiceSpec
+from shared.kafka.consumer import EventConsumer
+from shared.postgres import migrate
+from shared.postgres.pool import create_pool
+from shared.settings import PlatformSettings
+from shared.telemetry.lean import LeanTracer
+from shared.telemetry.metrics import ServiceMetrics
+from shared.telemetry.setup import create_tracer_provider
+
+HAZARDS = ("blocked_fire_exit", "broken_manhole_cover", "dangling_wires", "road_damage", "other_hazard")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One batch size of one service: what its batches cost on each side."""
+
+    service: str
+    batch: int
+    batches: int
+    client_ms_per_batch: float
+    client_us_per_record: float
+    server_ms_per_batch: float
+    server_us_per_record: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A straight line through one service's rows: CPU = fixed + per_record × records."""
+
+    service: str
+    side: str  # "client" (the service's process) or "server" (its PostgreSQL backend)
+    fixed_ms: float
+    per_record_us: float
+
+
+class _NoDeadLetters:
+    """The measurement has no broker: a record that fails is a fault in the measurement."""
+
+    async def send(self, record, error, **_kw) -> None:
+        raise RuntimeError(f"{record.topic}@{record.offset} failed while measuring: {error}")
+
+
+def reports(n: int, seed: int = 1) -> list[ReportSubmittedV1]:
+    """Hazards at random points near the communities' centres, too far apart to join one case."""
+    rng = random.Random(seed)
+    _, communities = load_geojson_jurisdictions()
+    points = [c.geometry.representative_point() for c in communities]
+    out = []
+    for i in range(n):
+        p = rng.choice(points)
+        out.append(ReportSubmittedV1(
+            report_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), kind="hazard",
+            category=HAZARDS[i % len(HAZARDS)], severity="medium",
+            lon=p.x + rng.uniform(-0.004, 0.004), lat=p.y + rng.uniform(-0.004, 0.004),
+            reporter_id=f"w-{rng.randint(1, 5000)}", submitted_at=datetime.now(UTC),
+        ))
+    return out
+
+
+def as_record(message: OutgoingMessage, offset: int) -> ConsumerRecord:
+    """A message as the consumer gets it from aiokafka."""
+    return ConsumerRecord(
+        message.topic, offset % 6, offset, int(time.time() * 1000), 0, message.key, message.value,
+        None, len(message.key), len(message.value), list(message.headers.items()),
+    )
+
+
+class _Service:
+    """One service's composition root and consumer on a pool, as its process builds them."""
+
+    def __init__(self, spec: ServiceSpec, settings: PlatformSettings, topic: str) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.topic = topic
+        self.provider = create_tracer_provider(
+            f"nuanxin-{spec.name}", otlp_endpoint=None, trace_dir=settings.trace_dir
+        )
+        self.pool: asyncpg.Pool | None = None
+        self.consumer: EventConsumer | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        await migrate.upgrade(s.database_url, schema=self.spec.name, script_location=self.spec.migrations)
+        # One connection: the batches run one after another, so one backend's CPU is the server's.
+        self.pool = await create_pool(s.database_url, schema=self.spec.name, max_size=1)
+        runtime = Runtime(
+            name=self.spec.name, settings=s,
+            tracer=LeanTracer(self.provider.get_tracer(f"nuanxin.{self.spec.name}")),
+            pool=self.pool, producer=None, broker=None, dead_letters=_NoDeadLetters(),  # type: ignore[arg-type]
+            metrics=ServiceMetrics(self.spec.name),
+            tokens=TokenCodec(s.jwt_secret.get_secret_value(), s.jwt_issuer, s.jwt_audience),
+            clock=SystemClock(),
+        )
+        self.spec.create(runtime)
+        self.consumer = dict(runtime.consumers)[self.topic]
+
+    async def backend_seconds(self) -> float:
+        """CPU seconds of the pool's backend so far."""
+        assert self.pool is not None
+        return _cpu_seconds(await self.pool.fetchval("SELECT pg_backend_pid()"))
+
+    async def stop(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+        self.provider.shutdown()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+async def _run_batches(service: _Service, batches: Sequence[Sequence[ConsumerRecord]]) -> tuple[float, float]:
+    """Client and server CPU seconds spent applying the batches."""
+    assert service.consumer is not None
+    server0, client0 = await service.backend_seconds(), time.process_time()
+    for batch in batches:
+        await service.consumer.process(batch)
+    service.provider.force_flush()  # the spans' export is part of a record's cost
+    return time.process_time() - client0, await service.backend_seconds() - server0
+
+
+def _split(records: Sequence[ConsumerRecord], size: int) -> list[Sequence[ConsumerRecord]]:
+    return [records[i:i + size] for i in range(0, len(records), size)]
+
+
+def fit(service: str, side: str, rows: Sequence[Row]) -> Fit:
+    """Least squares through (records a batch, ms a batch)."""
+    xs = [r.batch for r in rows]
+    ys = [r.client_ms_per_batch if side == "client" else r.server_ms_per_batch for r in rows]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    var = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
+    return Fit(service, side, round(mean_y - slope * mean_x, 3), round(slope * 1000, 1))
+
+
+async def measure(
+    database_url: str, *, sizes: Sequence[int], records: int, trace_dir: Path, warmup: int = 200
+) -> list[Row]:
+    """Rows for routing and notify at each size, each over ``records`` fresh records."""
+    settings = PlatformSettings(env="test", database_url=database_url, trace_dir=trace_dir)
+    routing = _Service(ROUTING, settings, topics.REPORTS)
+    notify = _Service(NOTIFY, settings, topics.CASES)
+    rows: list[Row] = []
+    offset = 0
+
+    async def both(n: int, size: int) -> list[Row]:
+        nonlocal offset
+        messages = [encode(r, source="/bench") for r in reports(n, seed=offset + 1)]
+        routed = [as_record(m, offset + i) for i, m in enumerate(messages)]
+        offset += n
+        client, server = await _run_batches(routing, _split(routed, size))
+        out = [_row("routing", size, n, client, server)]
+        cases = [as_record(m, offset + i) for i, m in enumerate(await _take_outbox(routing))]
+        offset += len(cases)
+        client, server = await _run_batches(notify, _split(cases, size))
+        await _take_outbox(notify)
+        return [*out, _row("notify", size, len(cases), client, server)]
+
+    try:
+        await routing.start()
+        await notify.start()
+        await both(warmup, 50)  # imports, caches, plans and the first pages of every table
+        for size in sizes:
+            rows += await both(records, size)
+    finally:
+        await routing.stop()
+        await notify.stop()
+    return rows
+
+
+async def _take_outbox(service: _Service) -> list[OutgoingMessage]:
+    """The events the service committed, removed from its outbox as its relay would."""
+    assert service.pool is not None
+    rows = await service.pool.fetch("DELETE FROM outbox RETURNING seq, topic, key, headers, value")
+    return [
+        OutgoingMessage(
+            topic=r["topic"], key=r["key"], value=r["value"], event_id=r["headers"]["ce_id"],
+            headers={k: v.encode() for k, v in r["headers"].items()},
+        )
+        for r in sorted(rows, key=lambda r: r["seq"])
+    ]
+
+
+def _row(service: str, size: int, n: int, client: float, server: float) -> Row:
+    batches = -(-n // size)
+    return Row(
+        service, size, batches,
+        round(client * 1000 / batches, 3), round(client * 1e6 / n, 1),
+        round(server * 1000 / batches, 3), round(server * 1e6 / n, 1),
+    )
+
+
+def table(rows: Sequence[Row], fits: Sequence[Fit]) -> str:
+    """The rows and the fitted lines as markdown."""
+    lines = [
+        "| service | records a batch | batches | process ms a batch | process µs a record "
+        "| PostgreSQL ms a batch | PostgreSQL µs a record |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r.service} | {r.batch} | {r.batches} | {r.client_ms_per_batch:.2f} | "
+        f"{r.client_us_per_record:.0f} | {r.server_ms_per_batch:.2f} | {r.server_us_per_record:.0f} |"
+        for r in rows
+    ]
+    lines += ["", "| service | side | fixed ms a batch | µs a record |", "| --- | --- | --- | --- |"]
+    lines += [f"| {f.service} | {f.side} | {f.fixed_ms:.2f} | {f.per_record_us:.0f} |" for f in fits]
+    return "\n".join(lines)
+
+
+async def _main(args: argparse.Namespace) -> list[Row]:
+    from nuanxin.embedded import EmbeddedPostgres, free_port
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    work = Path(tempfile.mkdtemp(prefix="nuanxin-cost-"))
+    server = None
+    url = args.database_url
+    if url is None:
+        server = EmbeddedPostgres(work / "pg", port=free_port())
+        server.start()
+        url = server.local_url
+    name = f"cost_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        rows = await measure(
+            with_database(url, name), sizes=sizes, records=args.records, trace_dir=work / "traces"
+        )
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+        if server is not None:
+            server.stop()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.consumer_cost", description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="1,10,50,200", help="comma list: records a batch")
+    p.add_argument("--records", type=int, default=1000, help="records at each batch size")
+    p.add_argument("--database-url", help="a PostgreSQL server to use (default: an embedded one)")
+    p.add_argument("--json", help="also write the rows and fits to this file")
+    args = p.parse_args(argv)
+    rows = asyncio.run(_main(args))
+    fits = [fit(s, side, [r for r in rows if r.service == s]) for s in ("routing", "notify")
+            for side in ("client", "server")]
+    print(table(rows, fits))
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"rows": [asdict(r) for r in rows], "fits": [asdict(f) for f in fits]}, indent=2
+        ))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""The consumer cost measurement on the real PostgreSQL: routing and notify do their real work on
+every record of every batch size, and each size's CPU is read on both sides."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from bench.consumer_cost import measure
+
+pytestmark = pytest.mark.integration
+
+
+async def test_every_report_is_routed_and_every_case_event_recorded_at_each_batch_size(
+    database_url, tmp_path
+):
+    rows = await measure(database_url, sizes=[1, 4], records=8, trace_dir=tmp_path, warmup=6)
+    conn = await asyncpg.connect(database_url)
+    try:
+        cases = await conn.fetchval("SELECT count(*) FROM routing.cases")
+        joined = await conn.fetchval("SELECT count(*) FROM routing.case_reports")
+        feed = await conn.fetchval("SELECT count(*) FROM notify.feed")
+        left = await conn.fetchval(
+            "SELECT (SELECT count(*) FROM routing.outbox) + (SELECT count(*) FROM notify.outbox)"
+        )
+        inbox = await conn.fetchval("SELECT count(*) FROM routing.inbox")
+    finally:
+        await conn.close()
+    assert [(r.service, r.batch, r.batches) for r in rows] == [
+        ("routing", 1, 8), ("notify", 1, 8), ("routing", 4, 2), ("notify", 4, 2)
+    ]
+    # Warm-up and both sizes: each report opened a case or joined one, and each of those case
+    # events reached notify's feed (none left unread in an outbox).
+    assert inbox == cases + joined == 6 + 8 + 8
+    assert feed == cases + joined and left == 0
+    for row in rows:
+        assert row.client_us_per_record > 0 and row.server_us_per_record >= 0, row
