@@ -45,14 +45,14 @@ class _CaseEvent:
     recipients: list[Recipient]
 
 
-def _read(event: IncomingEvent) -> _CaseEvent:
-    """Run under the event's span: the feed keeps the trace it belongs to."""
+def _read(event: IncomingEvent, span: trace.Span) -> _CaseEvent:
+    """What the event becomes; its feed entry keeps the trace of the event's span."""
     body = event.body
     # The fields some case events have and others lack, read from the model's own values: a
     # getattr that misses goes through pydantic's __getattr__ and an exception each time.
     field = body.__dict__.get
     kind = kind_of(event.type)
-    ctx = trace.get_current_span().get_span_context()
+    ctx = span.get_span_context()
     category = field("category") or ""
     return _CaseEvent(
         feed=FeedEntry(
@@ -108,8 +108,7 @@ class RecordCaseEvent:
         cases: dict[str, _CaseEvent] = {}
         for item in traced:
             if isinstance(item.event.body, CASE_EVENTS) and item.event.id not in cases:
-                with item.active():
-                    cases[item.event.id] = _read(item.event)
+                cases[item.event.id] = _read(item.event, item.span)
         if not cases:
             return
         prefs = await inbox.preferences_for(

@@ -109,6 +109,10 @@ async def add_notification(
     return ids.get((recipient, event_id))
 
 
+# Most recipients never set preferences; they all share the defaults (immutable) and no phone.
+_DEFAULTS: tuple[Preferences, str | None] = (Preferences(), None)
+
+
 async def preferences_for(
     conn: asyncpg.Connection, recipients: Sequence[str]
 ) -> dict[str, tuple[Preferences, str | None]]:
@@ -123,7 +127,7 @@ async def preferences_for(
         )
         for row in rows
     }
-    return {r: found.get(r, (Preferences(), None)) for r in recipients}
+    return {r: found.get(r, _DEFAULTS) for r in recipients}
 
 
 async def preferences_of(conn: asyncpg.Connection, recipient: str) -> tuple[Preferences, str | None]:
