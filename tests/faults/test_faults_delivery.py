@@ -61,6 +61,7 @@ async def test_every_event_delivered_twice_has_one_effect(deployment, figures):
     )
     assert result.lost == 0, result
     assert result.duplicated == 0, result
+    assert result.stray == 0, result
     assert result.cases == n_reports
     assert inbox == n_reports + n_new_ids, "one inbox row per distinct event id"
     assert sum(c["duplicates"] for c in routing.values()) >= n_reports
@@ -156,7 +157,7 @@ async def test_poison_and_always_failing_messages_are_dead_lettered_and_the_stre
     figures.update(faults_injected=len(bad), reports_driven=len(valid), dead_letters=rows,
                    dlq_records=len(dead), routing_dead_letters=health["dead_letters"],
                    lost=result.lost + sum(1 for r in rows if not r["dead_lettered"]))
-    assert result.lost == 0 and result.duplicated == 0, result
+    assert result.lost == 0 and result.duplicated == 0 and result.stray == 0, result
     for row, spec in zip(rows, marker.values(), strict=True):
         assert row["dead_lettered"] >= 1, f"not dead-lettered: {row['label']}"
         assert row["dlq_attempts"] == str(spec["attempts"]), row

@@ -64,6 +64,7 @@ async def test_routing_and_notify_killed_at_random_moments_lose_nothing(deployme
     assert len(injected) == n_kills
     assert result.lost == 0, result
     assert result.duplicated == 0, result
+    assert result.stray == 0, result
     assert result.feed_entries_without_case == 0
     assert result.distinct_cases_on_topic == result.cases
 
@@ -111,6 +112,7 @@ async def test_a_killed_routing_instance_hands_its_partitions_to_the_survivor(de
     assert not first.alive
     assert result.lost == 0, result
     assert result.duplicated == 0, result
+    assert result.stray == 0, result
     assert after_b > before["b"], "the survivor applied the dead instance's share"
 
 

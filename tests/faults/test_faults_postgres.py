@@ -57,4 +57,5 @@ async def test_postgres_restarted_mid_stream_loses_nothing(infra_handle, deploym
     assert set(health.values()) == {"ok"}, health
     assert result.lost == 0, result
     assert result.duplicated == 0, result
+    assert result.stray == 0, result
     assert result.distinct_cases_on_topic == result.cases

@@ -97,6 +97,9 @@ class Tally:
     cases_without_feed_entry: int
     cases_with_several_feed_entries: int
     feed_entries_without_case: int
+    # A case with no deadlines would never escalate; a timer or history row must have its case.
+    cases_without_deadlines: int = 0
+    rows_without_case: int = 0
     reports_not_told_their_case: int | None = None
     case_opened_events_on_topic: int | None = None
     distinct_cases_on_topic: int | None = None
@@ -104,7 +107,7 @@ class Tally:
     @property
     def lost(self) -> int:
         """Reports or cases that did not get their effect."""
-        return (self.reports_without_case + self.cases_without_feed_entry
+        return (self.reports_without_case + self.cases_without_feed_entry + self.cases_without_deadlines
                 + (self.reports_driven - self.reports_stored) + (self.reports_not_told_their_case or 0))
 
     @property
@@ -112,9 +115,14 @@ class Tally:
         """Effects applied more than once."""
         return self.reports_in_several_cases + self.cases_with_several_feed_entries
 
+    @property
+    def stray(self) -> int:
+        """Rows that belong to no case (nothing checks them row by row: this does)."""
+        return self.rows_without_case + self.feed_entries_without_case
+
     def as_dict(self) -> dict[str, Any]:
         """For faults.json."""
-        return {**self.__dict__, "lost": self.lost, "duplicated": self.duplicated}
+        return {**self.__dict__, "lost": self.lost, "duplicated": self.duplicated, "stray": self.stray}
 
 
 async def tally(
@@ -140,6 +148,14 @@ async def tally(
             "SELECT count(*) AS n FROM notify.feed f WHERE f.event_type = 'case.opened' AND NOT EXISTS "
             "(SELECT 1 FROM routing.cases c WHERE c.case_id = f.case_id)"
         ))[0]["n"]
+    (routing,) = await deployment.sql(
+        "SELECT (SELECT count(*) FROM routing.cases c WHERE NOT EXISTS "
+        "   (SELECT 1 FROM routing.deadlines d WHERE d.case_id = c.case_id)) AS without_deadlines, "
+        "(SELECT count(*) FROM routing.deadlines d WHERE NOT EXISTS "
+        "   (SELECT 1 FROM routing.cases c WHERE c.case_id = d.case_id)) "
+        "+ (SELECT count(*) FROM routing.case_history h WHERE NOT EXISTS "
+        "   (SELECT 1 FROM routing.cases c WHERE c.case_id = h.case_id)) AS strays"
+    )
     result = Tally(
         reports_driven=len(wanted), reports_stored=stored,
         cases=(await deployment.sql("SELECT count(*) AS n FROM routing.cases"))[0]["n"],
@@ -148,6 +164,8 @@ async def tally(
         cases_without_feed_entry=sum(1 for n in feed.values() if n == 0) if with_feed else 0,
         cases_with_several_feed_entries=sum(1 for n in feed.values() if n > 1),
         feed_entries_without_case=extra_feed,
+        cases_without_deadlines=routing["without_deadlines"],
+        rows_without_case=routing["strays"],
         reports_not_told_their_case=told,
     )
     if with_topic:
