@@ -134,7 +134,8 @@ async def test_each_case_of_a_mixed_batch_gets_the_deadlines_and_timers_the_poli
             (t.kind, t.level, t.due_at) for t in policy.timers(rule, expected)
             if not (triage and t.kind == "escalate" and t.level == 1)
         }
-        assert {(t["kind"], t["level"], t["due_at"]) for t in timers if t["case_id"] == case["case_id"]} == due
+        stored = {(t["kind"], t["level"], t["due_at"]) for t in timers if t["case_id"] == case["case_id"]}
+        assert stored == due, report.category
 
 
 async def test_the_me_too_search_looks_up_each_area_instead_of_reading_every_open_case(settings):
