@@ -62,8 +62,10 @@ class Row:
     batches: int
     client_ms_per_batch: float
     client_us_per_record: float
-    server_ms_per_batch: float
-    server_us_per_record: float
+    # None when the database server runs on another machine (or in a container): its backend's
+    # CPU is read from this machine's /proc.
+    server_ms_per_batch: float | None
+    server_us_per_record: float | None
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,10 @@ class _Service:
         self.spec.create(runtime)
         self.consumer = dict(runtime.consumers)[self.topic]
 
-    async def backend_seconds(self) -> float:
-        """CPU seconds of the pool's backend so far."""
+    async def backend_seconds(self) -> float | None:
+        """CPU seconds of the pool's backend so far; None when it is not a process of this machine."""
         assert self.pool is not None
-        return _cpu_seconds(await self.pool.fetchval("SELECT pg_backend_pid()"))
+        return _backend_cpu_seconds(await self.pool.fetchval("SELECT pg_backend_pid()"))
 
     async def stop(self) -> None:
         if self.pool is not None:
@@ -148,30 +150,42 @@ class _Service:
         self.provider.shutdown()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+def _backend_cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds a PostgreSQL backend has used so far, if it runs here."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    name, _, rest = stat.partition(" (")[2].rpartition(")")
+    if not name.startswith("postgres"):
+        return None  # this machine's pid of that number is another process
+    fields = rest.split()
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-async def _run_batches(service: _Service, batches: Sequence[Sequence[ConsumerRecord]]) -> tuple[float, float]:
-    """Client and server CPU seconds spent applying the batches."""
+async def _run_batches(
+    service: _Service, batches: Sequence[Sequence[ConsumerRecord]]
+) -> tuple[float, float | None]:
+    """Client and server CPU seconds spent applying the batches (server: None if not readable)."""
     assert service.consumer is not None
     server0, client0 = await service.backend_seconds(), time.process_time()
     for batch in batches:
         await service.consumer.process(batch)
     service.provider.force_flush()  # the spans' export is part of a record's cost
-    return time.process_time() - client0, await service.backend_seconds() - server0
+    client, server1 = time.process_time() - client0, await service.backend_seconds()
+    return client, None if server0 is None or server1 is None else server1 - server0
 
 
 def _split(records: Sequence[ConsumerRecord], size: int) -> list[Sequence[ConsumerRecord]]:
     return [records[i:i + size] for i in range(0, len(records), size)]
 
 
-def fit(service: str, side: str, rows: Sequence[Row]) -> Fit:
-    """Least squares through (records a batch, ms a batch)."""
+def fit(service: str, side: str, rows: Sequence[Row]) -> Fit | None:
+    """Least squares through (records a batch, ms a batch); None without figures for that side."""
     xs = [r.batch for r in rows]
     ys = [r.client_ms_per_batch if side == "client" else r.server_ms_per_batch for r in rows]
+    if not ys or any(y is None for y in ys):
+        return None
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     var = sum((x - mean_x) ** 2 for x in xs)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
@@ -226,13 +240,18 @@ async def _take_outbox(service: _Service) -> list[OutgoingMessage]:
     ]
 
 
-def _row(service: str, size: int, n: int, client: float, server: float) -> Row:
+def _row(service: str, size: int, n: int, client: float, server: float | None) -> Row:
     batches = -(-n // size)
     return Row(
         service, size, batches,
         round(client * 1000 / batches, 3), round(client * 1e6 / n, 1),
-        round(server * 1000 / batches, 3), round(server * 1e6 / n, 1),
+        None if server is None else round(server * 1000 / batches, 3),
+        None if server is None else round(server * 1e6 / n, 1),
     )
+
+
+def _figure(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def table(rows: Sequence[Row], fits: Sequence[Fit]) -> str:
@@ -244,7 +263,8 @@ def table(rows: Sequence[Row], fits: Sequence[Fit]) -> str:
     ]
     lines += [
         f"| {r.service} | {r.batch} | {r.batches} | {r.client_ms_per_batch:.2f} | "
-        f"{r.client_us_per_record:.0f} | {r.server_ms_per_batch:.2f} | {r.server_us_per_record:.0f} |"
+        f"{r.client_us_per_record:.0f} | {_figure(r.server_ms_per_batch, 2)} | "
+        f"{_figure(r.server_us_per_record, 0)} |"
         for r in rows
     ]
     lines += ["", "| service | side | fixed ms a batch | µs a record |", "| --- | --- | --- | --- |"]
@@ -267,10 +287,12 @@ async def _main(args: argparse.Namespace) -> list[Row]:
     admin = await asyncpg.connect(url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        rows = await measure(
-            with_database(url, name), sizes=sizes, records=args.records, trace_dir=work / "traces"
-        )
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        try:
+            rows = await measure(
+                with_database(url, name), sizes=sizes, records=args.records, trace_dir=work / "traces"
+            )
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
         if server is not None:
@@ -282,12 +304,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.consumer_cost", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="1,10,50,200", help="comma list: records a batch")
     p.add_argument("--records", type=int, default=1000, help="records at each batch size")
-    p.add_argument("--database-url", help="a PostgreSQL server to use (default: an embedded one)")
+    p.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to use (default: an embedded one); its CPU is read only when it "
+        "runs on this machine, outside a container",
+    )
     p.add_argument("--json", help="also write the rows and fits to this file")
     args = p.parse_args(argv)
     rows = asyncio.run(_main(args))
-    fits = [fit(s, side, [r for r in rows if r.service == s]) for s in ("routing", "notify")
-            for side in ("client", "server")]
+    fits = [
+        f for s in ("routing", "notify") for side in ("client", "server")
+        if (f := fit(s, side, [r for r in rows if r.service == s])) is not None
+    ]
     print(table(rows, fits))
     if args.json:
         Path(args.json).write_text(json.dumps(

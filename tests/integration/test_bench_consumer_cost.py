@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_every_report_is_routed_and_every_case_event_recorded_at_each_batch_size(
-    database_url, tmp_path
+    infra_handle, database_url, tmp_path
 ):
     rows = await measure(database_url, sizes=[1, 4], records=8, trace_dir=tmp_path, warmup=6)
     conn = await asyncpg.connect(database_url)
@@ -34,4 +34,8 @@ async def test_every_report_is_routed_and_every_case_event_recorded_at_each_batc
     assert inbox == cases + joined == 6 + 8 + 8
     assert feed == cases + joined and left == 0
     for row in rows:
-        assert row.client_us_per_record > 0 and row.server_us_per_record >= 0, row
+        assert row.client_us_per_record > 0, row
+    _, embedded_pg = infra_handle
+    if embedded_pg is not None:
+        # The session's own server runs on this machine: its backends' CPU is read.
+        assert all(r.server_us_per_record is not None and r.server_us_per_record >= 0 for r in rows)

@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 
 from services.routing.app.route_report import Routing
 from services.routing.geodata.loader import load_geojson_jurisdictions
@@ -111,15 +113,37 @@ async def test_each_case_of_a_mixed_batch_gets_the_deadlines_and_timers_the_poli
         at(6, "hazard", "road_damage", "medium", inside=False),
         at(7, "civility", "littering", "low", inside=False),
     ]
+    # Each report handled under a span of its own, as the consumer does.
+    tracer = TracerProvider().get_tracer("test")
+    spans = {r.report_id: tracer.start_span(r.category) for r in reports}
     async with run_system(settings, ["routing"]) as system:
-        await route(system, reports)
-        policy = system.host("routing").factory().policy
-        pool = system.host("routing").runtime.pool
+        factory = system.host("routing").factory()
+        owners = factory.locator.owners([(r.lon, r.lat) for r in reports])
+        async with factory.runtime.pool.acquire() as conn, conn.transaction():
+            await factory.route.many(conn, [
+                Routing(r, o, lambda span=spans[r.report_id]: trace.use_span(span, end_on_exit=False))
+                for r, o in zip(reports, owners, strict=True)
+            ])
+        policy = factory.policy
+        pool = factory.runtime.pool
         cases = {str(r["report_id"]): r for r in await pool.fetch("SELECT * FROM routing.cases")}
         timers = await pool.fetch("SELECT case_id, kind, level, due_at FROM routing.deadlines")
+        history = await pool.fetch("SELECT case_id, action, note, at FROM routing.case_history ORDER BY seq")
+        events = await read_events(
+            settings, topics.CASES,
+            until=lambda es: sum(isinstance(e.body, CaseOpenedV1) for e in es) >= len(reports),
+        )
+    opened = {e.body.report_id: e for e in events if isinstance(e.body, CaseOpenedV1)}
     assert len(cases) == len(reports)
+    # History rows in the batch's order, one "open" each, quoting the report.
+    assert [h["case_id"] for h in history] == [cases[r.report_id]["case_id"] for r in reports]
     for report in reports:
         case = cases[report.report_id]
+        context = spans[report.report_id].get_span_context()
+        traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+        assert case["trace_parent"] == traceparent == opened[report.report_id].headers["traceparent"].decode()
+        (row,) = [(h["action"], h["note"], h["at"]) for h in history if h["case_id"] == case["case_id"]]
+        assert row == ("open", f"report {report.report_id}", case["opened_at"])
         assert (case["kind"], case["category"], case["severity"]) == (
             report.kind, report.category, report.severity
         )

@@ -110,7 +110,8 @@ class RouteReport:
     """Open cases for reports (or join duplicates), with deadlines, inside the caller's transaction.
 
     A whole batch costs a fixed number of statements: which reports already have a case, the
-    "me too" locks, the nearby open cases, then one set-based insert per table and the outbox.
+    "me too" locks, the nearby open cases, then one for the new cases with their deadlines and
+    history, one for the joins and their clusters, and the outbox.
     """
 
     def __init__(self, *, policy: SlaPolicy, hierarchy: Hierarchy, clock: Clock) -> None:
@@ -241,7 +242,8 @@ class RouteReport:
 
 class _BatchPlans:
     """What a batch's cases share, worked out once per batch: every case of a batch opens at the
-    same moment, so cases of one (kind, category, severity) get the same deadlines and timers."""
+    same moment, so cases of one (kind, category, severity) that go to a community, or all to the
+    triage queue, get the same deadlines and timers."""
 
     def __init__(self, policy: SlaPolicy, version: HierarchyVersion, now: datetime) -> None:
         self._policy = policy

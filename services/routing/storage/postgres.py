@@ -32,8 +32,8 @@ async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[
 
     The cases of a batch share a few plans (kind, category, severity, deadlines, timers: they
     open at one moment), so each plan is sent once and each case names its plan. asyncpg spends
-    about a microsecond on every array element it sends, two on a timestamp, and the timers alone
-    were some twenty elements a case.
+    about a microsecond on every array element it sends, two on a timestamp, and a case's
+    deadlines and timers were another eighteen elements.
     """
     if not new:
         return set()
@@ -60,18 +60,18 @@ async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[
                 street_code, co_owner_code, lon, lat, reporter_id, reporter_private, status,
                 opened_at, acknowledge_by, resolve_by, sla_basis, hierarchy_version, trace_parent,
                 updated_at)
-            SELECT c.case_id, c.report_id, p.kind, p.category, p.severity, c.community_code,
+            SELECT c.case_id, c.report_id::uuid, p.kind, p.category, p.severity, c.community_code,
                 c.street_code, c.co_owner_code, c.lon, c.lat, c.reporter_id, c.reporter_private,
                 p.status, p.opened_at, p.acknowledge_by, p.resolve_by, p.sla_basis,
                 p.hierarchy_version, c.trace_parent, p.opened_at
-            FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[],
+            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
                 $7::float8[], $8::float8[], $9::text[], $10::text[], $11::text[])
                 WITH ORDINALITY AS c(case_id, report_id, plan, community_code, street_code,
                 co_owner_code, lon, lat, reporter_id, reporter_private, trace_parent, i)
             JOIN plan p USING (plan)
             ORDER BY c.i
             ON CONFLICT (report_id) DO NOTHING
-            RETURNING case_id, report_id, status, opened_at
+            RETURNING case_id, status, opened_at
         ),
         timed AS (
             INSERT INTO deadlines (case_id, kind, level, due_at)
@@ -82,12 +82,14 @@ async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[
                 AS t(plan, kind, level, due_at) USING (plan)
         ),
         logged AS (
-            -- History rows in the batch's order, as one statement per case would have added them.
+            -- History rows in the batch's order, as one statement per case would have added them;
+            -- the note quotes the report id as the report's event gave it.
             INSERT INTO case_history (case_id, action, from_status, to_status, actor_id, actor_role,
                 note, at)
-            SELECT o.case_id, 'open', NULL, o.status, 'system', 'system', 'report ' || o.report_id,
+            SELECT o.case_id, 'open', NULL, o.status, 'system', 'system', 'report ' || b.report_id,
                 o.opened_at
-            FROM unnest($1::uuid[]) WITH ORDINALITY AS b(case_id, i) JOIN opened o USING (case_id)
+            FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS b(case_id, report_id, i)
+            JOIN opened o USING (case_id)
             ORDER BY b.i
         )
         SELECT case_id FROM opened

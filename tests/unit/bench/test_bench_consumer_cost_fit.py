@@ -7,8 +7,9 @@ import pytest
 from bench.consumer_cost import Row, fit, table
 
 
-def _row(batch: int, client_ms: float, server_ms: float) -> Row:
-    return Row("routing", batch, 10, client_ms, client_ms * 1000 / batch, server_ms, server_ms * 1000 / batch)
+def _row(batch: int, client_ms: float, server_ms: float | None) -> Row:
+    server_us = None if server_ms is None else server_ms * 1000 / batch
+    return Row("routing", batch, 10, client_ms, client_ms * 1000 / batch, server_ms, server_us)
 
 
 def test_the_line_through_the_sizes_gives_the_fixed_and_the_per_record_cost():
@@ -25,3 +26,10 @@ def test_the_line_through_the_sizes_gives_the_fixed_and_the_per_record_cost():
 def test_one_size_gives_no_slope_rather_than_a_division_by_zero():
     only = fit("notify", "client", [_row(50, 10.0, 2.0)])
     assert (only.fixed_ms, only.per_record_us) == (10.0, 0.0)
+
+
+def test_a_server_on_another_machine_has_no_figures_and_no_line():
+    rows = [_row(n, 4 + 0.25 * n, None) for n in (1, 10)]
+    assert fit("routing", "server", rows) is None
+    assert fit("routing", "client", rows) is not None
+    assert "| routing | 10 | 10 | 6.50 | 650 | n/a | n/a |" in table(rows, [])
