@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
-from services.routing.domain.case import Case
+from services.routing.domain.case import Case, Deadlines
 from services.routing.domain.clustering import OpenCaseNearby
 from shared.postgres.pool import snapshot
 
@@ -24,6 +25,19 @@ class NewCase:
     trace_parent: str | None = None
 
 
+class _Plan(NamedTuple):
+    """What cases opened together share: sent once, named by each case."""
+
+    kind: str
+    category: str
+    severity: str
+    status: str
+    opened_at: datetime
+    deadlines: Deadlines
+    hierarchy_version: str
+    timers: tuple[tuple[str, int, datetime], ...]
+
+
 async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[str]:
     """Store new cases, their deadlines and first history rows: one statement for any number.
 
@@ -37,15 +51,15 @@ async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[
     """
     if not new:
         return set()
-    plans: dict[tuple, int] = {}
+    plans: dict[_Plan, int] = {}
     plan_of = []
     for n in new:
         c = n.case
-        key = (c.kind, c.category, c.severity, c.status, c.opened_at, c.deadlines, c.hierarchy_version,
-               tuple(n.timers))
-        plan_of.append(plans.setdefault(key, len(plans) + 1))
+        plan = _Plan(c.kind, c.category, c.severity, c.status, c.opened_at, c.deadlines,
+                     c.hierarchy_version, tuple(n.timers))
+        plan_of.append(plans.setdefault(plan, len(plans) + 1))
     shared = list(plans)
-    timers = [(i, *t) for i, key in enumerate(shared, start=1) for t in key[7]]
+    timers = [(i, *t) for i, plan in enumerate(shared, start=1) for t in plan.timers]
     cs = [n.case for n in new]
     rows = await conn.fetch(
         """
@@ -98,9 +112,10 @@ async def insert_cases(conn: asyncpg.Connection, new: Sequence[NewCase]) -> set[
         [c.owner.community_code for c in cs], [c.owner.street_code for c in cs],
         [c.owner.co_owner_code for c in cs], [c.lon for c in cs], [c.lat for c in cs],
         [c.visible_reporter for c in cs], [c.reporter_id for c in cs], [n.trace_parent for n in new],
-        [k[0] for k in shared], [k[1] for k in shared], [k[2] for k in shared], [k[3] for k in shared],
-        [k[4] for k in shared], [k[5].acknowledge_by for k in shared], [k[5].resolve_by for k in shared],
-        [k[5].basis for k in shared], [k[6] for k in shared],
+        [p.kind for p in shared], [p.category for p in shared], [p.severity for p in shared],
+        [p.status for p in shared], [p.opened_at for p in shared],
+        [p.deadlines.acknowledge_by for p in shared], [p.deadlines.resolve_by for p in shared],
+        [p.deadlines.basis for p in shared], [p.hierarchy_version for p in shared],
         *([list(column) for column in zip(*timers, strict=True)] if timers else [[], [], [], []]),
     )
     return {str(r["case_id"]) for r in rows}

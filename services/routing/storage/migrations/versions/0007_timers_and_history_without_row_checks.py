@@ -2,8 +2,8 @@
 
 Each case opens with three deadline rows (two in the triage queue) and a history row, and their
 foreign keys made PostgreSQL look the case up again for every one of them (a trigger and a query
-a row): about a quarter of the server's time on a routed report (`python -m bench.consumer_cost`). Those rows
-are written only from what the cases' own insert returned, in the same statement
+a row): about a quarter of the server's time on a routed report (`python -m bench.consumer_cost`).
+Those rows are written only from what the cases' own insert returned, in the same statement
 (``insert_cases``), or for a case the transaction has just read and locked (pausing, reopening,
 acting on it); cases are never deleted. The fault suite counts cases without deadlines and rows
 whose case does not exist after every run. Escalations and "me too" joins keep their checks:
