@@ -40,6 +40,7 @@ from shared.clock import SystemClock
 from shared.events import topics
 from shared.events.envelope import OutgoingMessage, encode
 from shared.events.reports import ReportSubmittedV1
+from shared.gc import quiet_gc
 from shared.host import Runtime, ServiceSpec
 from shared.kafka.consumer import EventConsumer
 from shared.postgres import migrate
@@ -218,6 +219,7 @@ async def measure(
     try:
         await routing.start()
         await notify.start()
+        quiet_gc()  # as `nuanxin run` does once start-up has built what it keeps
         await both(warmup, 50)  # imports, caches, plans and the first pages of every table
         for size in sizes:
             rows += await both(records, size)
