@@ -1,12 +1,14 @@
 """What a consumer spends on a batch and on each record: `python -m bench.consumer_cost`.
 
-Builds routing and notify as their processes do (the composition root with the consumers it
-registers, the pool, the lean tracer writing span files) on a PostgreSQL of its own (embedded, or
-``--database-url``'s server), without a broker: records are handed to the consumer in batches
-as aiokafka hands them over. Routing gets reports spread over the district; notify gets the case
-events routing wrote to its outbox for them. For each batch size it reads the process's CPU
-(every thread, the span exporter's too) and the database backend's around the batches, and
-then fits a straight line through the sizes: the fixed cost of a batch and the cost of a record.
+Builds routing, notify and the reports service's case follower as their processes do (the
+composition root with the consumers it registers, the pool, the lean tracer writing span files)
+on a PostgreSQL of its own (embedded, or ``--database-url``'s server), without a broker: records
+are handed to the consumer in batches as aiokafka hands them over. Routing gets reports spread
+over the district; notify and the follower get the case events routing wrote to its outbox for
+them (the follower marks each report routed, so the reports are stored first, uncounted). For
+each batch size it reads the process's CPU (every thread, the span exporter's too) and the
+database backend's around the batches, and then fits a straight line through the sizes: the
+fixed cost of a batch and the cost of a record.
 
 It leaves out the broker and the fetch, and measures one consumer at a time with the machine to
 itself, so it says what the handling costs rather than what a loaded stack delivers; the
@@ -33,6 +35,7 @@ from aiokafka.structs import ConsumerRecord
 
 from bench.stack import with_database
 from services.notify.main import SPEC as NOTIFY
+from services.reports.main import SPEC as REPORTS
 from services.routing.geodata.loader import load_geojson_jurisdictions
 from services.routing.main import SPEC as ROUTING
 from shared.auth import TokenCodec
@@ -196,16 +199,19 @@ def fit(service: str, side: str, rows: Sequence[Row]) -> Fit | None:
 async def measure(
     database_url: str, *, sizes: Sequence[int], records: int, trace_dir: Path, warmup: int = 200
 ) -> list[Row]:
-    """Rows for routing and notify at each size, each over ``records`` fresh records."""
+    """Rows for routing, notify and the reports follower at each size, over ``records`` fresh records."""
     settings = PlatformSettings(env="test", database_url=database_url, trace_dir=trace_dir)
     routing = _Service(ROUTING, settings, topics.REPORTS)
     notify = _Service(NOTIFY, settings, topics.CASES)
+    follower = _Service(REPORTS, settings, topics.CASES)
     rows: list[Row] = []
     offset = 0
 
     async def both(n: int, size: int) -> list[Row]:
         nonlocal offset
-        messages = [encode(r, source="/bench") for r in reports(n, seed=offset + 1)]
+        submitted = reports(n, seed=offset + 1)
+        await _store_reports(follower, submitted)
+        messages = [encode(r, source="/bench") for r in submitted]
         routed = [as_record(m, offset + i) for i, m in enumerate(messages)]
         offset += n
         client, server = await _run_batches(routing, _split(routed, size))
@@ -214,19 +220,37 @@ async def measure(
         offset += len(cases)
         client, server = await _run_batches(notify, _split(cases, size))
         await _take_outbox(notify)
-        return [*out, _row("notify", size, len(cases), client, server)]
+        out.append(_row("notify", size, len(cases), client, server))
+        client, server = await _run_batches(follower, _split(cases, size))
+        await _take_outbox(follower)
+        return [*out, _row("reports", size, len(cases), client, server)]
 
     try:
         await routing.start()
         await notify.start()
+        await follower.start()
         quiet_gc()  # as `nuanxin run` does once start-up has built what it keeps
         await both(warmup, 50)  # imports, caches, plans and the first pages of every table
         for size in sizes:
             rows += await both(records, size)
     finally:
-        await routing.stop()
-        await notify.stop()
+        for service in (routing, notify, follower):
+            await service.stop()
     return rows
+
+
+async def _store_reports(service: _Service, submitted: Sequence[ReportSubmittedV1]) -> None:
+    """The reports as intake stored them, waiting for their cases (not part of any measurement)."""
+    assert service.pool is not None
+    await service.pool.execute(
+        "INSERT INTO reports (report_id, reporter_id, kind, category, severity, lon, lat, "
+        "reporter_hidden, status, submitted_at, updated_at) "
+        "SELECT r.*, false, 'submitted', now(), now() FROM unnest($1::uuid[], $2::text[], "
+        "$3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[]) AS r",
+        [r.report_id for r in submitted], [r.reporter_id for r in submitted],
+        [r.kind for r in submitted], [r.category for r in submitted],
+        [r.severity for r in submitted], [r.lon for r in submitted], [r.lat for r in submitted],
+    )
 
 
 async def _take_outbox(service: _Service) -> list[OutgoingMessage]:
@@ -315,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     rows = asyncio.run(_main(args))
     fits = [
-        f for s in ("routing", "notify") for side in ("client", "server")
+        f for s in ("routing", "notify", "reports") for side in ("client", "server")
         if (f := fit(s, side, [r for r in rows if r.service == s])) is not None
     ]
     print(table(rows, fits))

@@ -1,5 +1,5 @@
-"""The consumer cost measurement on the real PostgreSQL: routing and notify do their real work on
-every record of every batch size, and each size's CPU is read on both sides."""
+"""The consumer cost measurement on the real PostgreSQL: routing, notify and the reports follower do
+their real work on every record of every batch size, and each size's CPU is read on both sides."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bench.consumer_cost import measure
 pytestmark = pytest.mark.integration
 
 
-async def test_every_report_is_routed_and_every_case_event_recorded_at_each_batch_size(
+async def test_every_report_is_routed_recorded_and_followed_at_each_batch_size(
     infra_handle, database_url, tmp_path
 ):
     rows = await measure(database_url, sizes=[1, 4], records=8, trace_dir=tmp_path, warmup=6)
@@ -24,15 +24,29 @@ async def test_every_report_is_routed_and_every_case_event_recorded_at_each_batc
             "SELECT (SELECT count(*) FROM routing.outbox) + (SELECT count(*) FROM notify.outbox)"
         )
         inbox = await conn.fetchval("SELECT count(*) FROM routing.inbox")
+        followed = await conn.fetch(
+            "SELECT r.status, r.case_id = c.case_id AS on_its_case, count(*) AS n FROM reports.reports r "
+            "LEFT JOIN routing.cases c ON c.report_id = r.report_id "
+            "LEFT JOIN routing.case_reports j ON j.report_id = r.report_id "
+            "WHERE j.report_id IS NULL GROUP BY 1, 2"
+        )
+        joined_followed = await conn.fetchval(
+            "SELECT count(*) FROM reports.reports r JOIN routing.case_reports j USING (report_id) "
+            "WHERE r.status = 'routed' AND r.case_id = j.case_id"
+        )
     finally:
         await conn.close()
     assert [(r.service, r.batch, r.batches) for r in rows] == [
-        ("routing", 1, 8), ("notify", 1, 8), ("routing", 4, 2), ("notify", 4, 2)
+        ("routing", 1, 8), ("notify", 1, 8), ("reports", 1, 8),
+        ("routing", 4, 2), ("notify", 4, 2), ("reports", 4, 2),
     ]
     # Warm-up and both sizes: each report opened a case or joined one, and each of those case
     # events reached notify's feed (none left unread in an outbox).
     assert inbox == cases + joined == 6 + 8 + 8
     assert feed == cases + joined and left == 0
+    # and the follower marked every report routed, on the case that opened for it or it joined.
+    assert [tuple(r) for r in followed] == [("routed", True, cases)]
+    assert joined_followed == joined
     for row in rows:
         assert row.client_us_per_record > 0, row
     _, embedded_pg = infra_handle
