@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -225,6 +226,7 @@ async def measure(
         await _take_outbox(follower)
         return [*out, _row("reports", size, len(cases), client, server)]
 
+    collector = gc.get_threshold()
     try:
         await routing.start()
         await notify.start()
@@ -236,6 +238,8 @@ async def measure(
     finally:
         for service in (routing, notify, follower):
             await service.stop()
+        gc.unfreeze()  # the caller's process as it was (a test session goes on after it)
+        gc.set_threshold(*collector)
     return rows
 
 
