@@ -46,7 +46,6 @@ def execute_script(execute, script: str) -> None:
         execute(statement)
 
 
-
 def statistics_target(tables: Sequence[str], target: int) -> str:
     """One statement: every column of the tables, and every expression of their indexes, gets ``target``.
 
