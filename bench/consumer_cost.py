@@ -27,13 +27,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 from aiokafka.structs import ConsumerRecord
 
+from bench.consumer_cost_fit import Row, fit, row, table
 from bench.stack import with_database
 from services.notify.main import SPEC as NOTIFY
 from services.reports.main import SPEC as REPORTS
@@ -56,31 +57,6 @@ from shared.telemetry.setup import create_tracer_provider
 
 HAZARDS = ("blocked_fire_exit", "broken_manhole_cover", "dangling_wires", "road_damage", "other_hazard")
 _TICK = os.sysconf("SC_CLK_TCK")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One batch size of one service: what its batches cost on each side."""
-
-    service: str
-    batch: int
-    batches: int
-    client_ms_per_batch: float
-    client_us_per_record: float
-    # None when the database server runs on another machine (or in a container): its backend's
-    # CPU is read from this machine's /proc.
-    server_ms_per_batch: float | None
-    server_us_per_record: float | None
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A straight line through one service's rows: CPU = fixed + per_record × records."""
-
-    service: str
-    side: str  # "client" (the service's process) or "server" (its PostgreSQL backend)
-    fixed_ms: float
-    per_record_us: float
 
 
 class _NoDeadLetters:
@@ -185,18 +161,6 @@ def _split(records: Sequence[ConsumerRecord], size: int) -> list[Sequence[Consum
     return [records[i:i + size] for i in range(0, len(records), size)]
 
 
-def fit(service: str, side: str, rows: Sequence[Row]) -> Fit | None:
-    """Least squares through (records a batch, ms a batch); None without figures for that side."""
-    xs = [r.batch for r in rows]
-    ys = [r.client_ms_per_batch if side == "client" else r.server_ms_per_batch for r in rows]
-    if not ys or any(y is None for y in ys):
-        return None
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    var = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
-    return Fit(service, side, round(mean_y - slope * mean_x, 3), round(slope * 1000, 1))
-
-
 async def measure(
     database_url: str, *, sizes: Sequence[int], records: int, trace_dir: Path, warmup: int = 200
 ) -> list[Row]:
@@ -216,15 +180,15 @@ async def measure(
         routed = [as_record(m, offset + i) for i, m in enumerate(messages)]
         offset += n
         client, server = await _run_batches(routing, _split(routed, size))
-        out = [_row("routing", size, n, client, server)]
+        out = [row("routing", size, n, client, server)]
         cases = [as_record(m, offset + i) for i, m in enumerate(await _take_outbox(routing))]
         offset += len(cases)
         client, server = await _run_batches(notify, _split(cases, size))
         await _take_outbox(notify)
-        out.append(_row("notify", size, len(cases), client, server))
+        out.append(row("notify", size, len(cases), client, server))
         client, server = await _run_batches(follower, _split(cases, size))
         await _take_outbox(follower)
-        return [*out, _row("reports", size, len(cases), client, server)]
+        return [*out, row("reports", size, len(cases), client, server)]
 
     collector = gc.get_threshold()
     try:
@@ -268,38 +232,6 @@ async def _take_outbox(service: _Service) -> list[OutgoingMessage]:
         )
         for r in sorted(rows, key=lambda r: r["seq"])
     ]
-
-
-def _row(service: str, size: int, n: int, client: float, server: float | None) -> Row:
-    batches = -(-n // size)
-    return Row(
-        service, size, batches,
-        round(client * 1000 / batches, 3), round(client * 1e6 / n, 1),
-        None if server is None else round(server * 1000 / batches, 3),
-        None if server is None else round(server * 1e6 / n, 1),
-    )
-
-
-def _figure(value: float | None, digits: int) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def table(rows: Sequence[Row], fits: Sequence[Fit]) -> str:
-    """The rows and the fitted lines as markdown."""
-    lines = [
-        "| service | records a batch | batches | process ms a batch | process µs a record "
-        "| PostgreSQL ms a batch | PostgreSQL µs a record |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| {r.service} | {r.batch} | {r.batches} | {r.client_ms_per_batch:.2f} | "
-        f"{r.client_us_per_record:.0f} | {_figure(r.server_ms_per_batch, 2)} | "
-        f"{_figure(r.server_us_per_record, 0)} |"
-        for r in rows
-    ]
-    lines += ["", "| service | side | fixed ms a batch | µs a record |", "| --- | --- | --- | --- |"]
-    lines += [f"| {f.service} | {f.side} | {f.fixed_ms:.2f} | {f.per_record_us:.0f} |" for f in fits]
-    return "\n".join(lines)
 
 
 async def _main(args: argparse.Namespace) -> list[Row]:

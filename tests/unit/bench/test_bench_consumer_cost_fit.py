@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.consumer_cost import Row, fit, table
+from bench.consumer_cost_fit import Row, fit, table
 
 
 def _row(batch: int, client_ms: float, server_ms: float | None) -> Row:
