@@ -172,7 +172,7 @@ async def measure(
     rows: list[Row] = []
     offset = 0
 
-    async def both(n: int, size: int) -> list[Row]:
+    async def all_three(n: int, size: int) -> list[Row]:
         nonlocal offset
         submitted = reports(n, seed=offset + 1)
         await _store_reports(follower, submitted)
@@ -196,9 +196,9 @@ async def measure(
         await notify.start()
         await follower.start()
         quiet_gc()  # as `nuanxin run` does once start-up has built what it keeps
-        await both(warmup, 50)  # imports, caches, plans and the first pages of every table
+        await all_three(warmup, 50)  # imports, caches, plans and the first pages of every table
         for size in sizes:
-            rows += await both(records, size)
+            rows += await all_three(records, size)
     finally:
         for service in (routing, notify, follower):
             await service.stop()
