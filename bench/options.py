@@ -34,6 +34,8 @@ class Options:
     sla_due: int = 20
     sla_spread_s: float = 5.0
     profile_s: float = 8.0
+    # Offered load while the services are profiled (None: the lowest load that was not held).
+    profile_rate: float | None = None
     passthrough_ceiling: list[float] = field(default_factory=lambda: [20_000])
     fetch_max_wait_ms: int = 20  # the services' default (shared/settings.py)
     stages: list[str] = field(
@@ -89,6 +91,13 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         default=None,
         help="new connections opened at once during a load on intake at 80%% of its best (0: none)",
     )
+    p.add_argument(
+        "--profile-rate",
+        type=float,
+        default=None,
+        help="reports/s offered while py-spy samples the services (default: the lowest load not held)",
+    )
+    p.add_argument("--profile-seconds", type=float, default=None, help="seconds of the profile stage")
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
@@ -111,6 +120,10 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         o.settle_s = a.settle_seconds
     if a.burst is not None:
         o.intake_burst = a.burst
+    if a.profile_rate:
+        o.profile_rate = a.profile_rate
+    if a.profile_seconds:
+        o.profile_s = a.profile_seconds
     if a.sla_deadlines:
         o.sla_deadlines = a.sla_deadlines
     if a.fetch_max_wait_ms:

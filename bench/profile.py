@@ -85,17 +85,62 @@ SCAFFOLD = (
 )
 
 
+# What a sample was doing, by the first group any frame of its stack matches (in this order): the
+# shares say which part of a service's work a target is bound by, where the top frames scatter it.
+ACTIVITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("span export (thread)", ("BatchProcessor.", "SpanExporter.export")),
+    ("dashboard stream (SSE)", ("StreamingResponse",)),
+    ("intake's group commit", ("GroupCommit._run",)),
+    # Frames of the server and the framework too: py-spy's stack of a resumed task sometimes starts
+    # partway down, without the protocol's frames.
+    (
+        "HTTP requests",
+        (
+            "RequestResponseCycle.", "HttpToolsProtocol.", "H11Protocol.", "uvicorn/", "starlette/",
+            "fastapi/", "shared/http/", "/handlers/http.py", "SubmitReport.",
+        ),
+    ),
+    ("outbox relay", ("OutboxRelay.",)),
+    ("SLA clock and gauges", ("EscalationScheduler.", "CaseGauges.", "ticker.py")),
+    (
+        "consumer: a batch's statements and logic",
+        (
+            "EventConsumer.", "shared/kafka/consumer.py", "follow_cases", "services/routing/app/",
+            "services/notify/app/",
+        ),
+    ),
+    ("consumer: faststream around it", ("faststream/",)),
+    ("Kafka client (fetch, produce, commit)", ("aiokafka/",)),
+    ("PostgreSQL client, other", ("asyncpg/",)),
+)
+LOOP = "event loop (native I/O and callbacks)"
+
+
+def activity(frames: list[str]) -> str:
+    """The activity a sampled stack belongs to (``ACTIVITIES``; the event loop's own native work
+    when only scaffolding is on the stack; else "other")."""
+    joined = ";".join(frames)
+    for name, patterns in ACTIVITIES:
+        if any(p in joined for p in patterns):
+            return name
+    if all(any(b in f for b in SCAFFOLD) for f in frames):
+        return LOOP
+    return "other"
+
+
 PLUMBING = ("asyncio/", "selectors.py", "streams.py", "transports.py", "socket.py", "ssl.py", "<frozen")
 
 
 def summarize(path: Path, top: int = 12) -> dict:
-    """Top frames by own time (leaf) and by inclusive time, as shares of busy samples."""
-    empty = {"samples": 0, "busy_samples": 0, "self": [], "inclusive": [], "packages": []}
+    """Top frames by own time (leaf) and by inclusive time, and every activity (``activity``), as
+    shares of busy samples."""
+    empty = {"samples": 0, "busy_samples": 0, "self": [], "inclusive": [], "packages": [], "activities": []}
     if not path.exists():
         return empty
     own: Counter[str] = Counter()
     incl: Counter[str] = Counter()
     pkgs: Counter[str] = Counter()
+    acts: Counter[str] = Counter()
     callers: dict[str, Counter[str]] = {}
     total = busy = 0
     for line in path.read_text(errors="replace").splitlines():
@@ -116,6 +161,7 @@ def summarize(path: Path, top: int = 12) -> dict:
             continue  # waiting in epoll or a thread pool: not work
         busy += n
         own[leaf] += n
+        acts[activity(frames)] += n
         # Who asked for it: the nearest frame outside asyncio and the stdlib plumbing.
         caller = next((f for f in reversed(frames[:-1]) if not f.split(" (", 1)[-1].startswith(PLUMBING)), "")
         callers.setdefault(leaf, Counter())[caller] += n
@@ -139,5 +185,6 @@ def summarize(path: Path, top: int = 12) -> dict:
         "self": share(own),
         "inclusive": share(incl),
         "packages": share(pkgs),
+        "activities": [(a, n / busy) for a, n in acts.most_common()] if busy else [],
         "callers": by_caller,
     }

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.report.bounds import bounds_section
 from bench.report.header import busy_machine_line, yardstick_line
 from bench.report.plots import draw_plots
+from bench.report.profiles import profile_section, profiles_of
 from bench.report.tables import (
     geometry_section,
     intake_section,
     memory_section,
     passthrough_section,
     pipeline_section,
-    profile_section,
     sla_section,
 )
 from bench.report.targets import targets
@@ -60,6 +61,7 @@ def write_report(r: dict, out: Path) -> None:
             f"| {t['target']} | {t['measured'] or '-'} | **{t['verdict']}** | {t['margin']} | {t['note']} |"
         )
     L.append("")
+    L += bounds_section(r)
 
     pt = st.get("passthrough")
     if pt:
@@ -79,9 +81,9 @@ def write_report(r: dict, out: Path) -> None:
     peaks = r.get("memory", {}).get("peak_rss_mb", {})
     if peaks:
         L += memory_section(peaks)
-    prof = st.get("profile")
-    if prof:
-        L += profile_section(prof)
+    profiles = profiles_of(st)
+    if profiles:
+        L += profile_section(profiles)
     L += ["## Faults", ""]
     faults = r.get("faults")
     if not faults:

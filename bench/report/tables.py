@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench.report.batches import batches_section
 from bench.report.postgres import maintenance_section, statements_section
+from bench.report.profiles import profile_tables
 
 CPU_COLUMNS = ("reports", "routing", "notify", "broker", "postgres", "load-client", "harness", "others")
 
@@ -18,23 +19,6 @@ def fmt(v, digits: int = 0, unit: str = "") -> str:
     if v is None:
         return "-"
     return f"{v:,.{digits}f}{unit}"
-
-
-def profile_tables(s: dict) -> list[str]:
-    """Own-time, callers, inclusive and per-package tables of one py-spy summary."""
-    L = ["| own time | frame |", "| --- | --- |"]
-    L += [f"| {v * 100:.1f}% | `{f}` |" for f, v in s["self"][:8]]
-    L.append("")
-    for leaf, cs in s.get("callers", {}).items():
-        L.append(f"- `{leaf}` called from: " + "; ".join(f"`{c}` {v * 100:.0f}%" for c, v in cs))
-    L += ["", "| inclusive | frame |", "| --- | --- |"]
-    L += [f"| {v * 100:.1f}% | `{f}` |" for f, v in s["inclusive"][:10]]
-    L += [
-        "",
-        "By package (leaf frame): " + ", ".join(f"{p} {v * 100:.0f}%" for p, v in s["packages"][:6]),
-        "",
-    ]
-    return L
 
 
 def passthrough_section(pt: dict) -> list[str]:
@@ -296,28 +280,4 @@ def memory_section(peaks: dict) -> list[str]:
         "postgres is the postmaster and its backends summed (shared buffers counted per process).",
         "",
     ]
-    return L
-
-
-def profile_section(prof: dict) -> list[str]:
-    """py-spy profiles of the services under load."""
-    L: list[str] = []
-    L += ["## Profile (py-spy, under load)", ""]
-    if "error" in prof:
-        L.append(prof["error"])
-    else:
-        row = prof["pipeline_during_profile"]
-        L += [
-            f"Offered {prof['rate']:.0f} reports/s while sampling; "
-            f"accepted {fmt(row['accepted_per_s'])}/s, "
-            f"delivered {fmt(row['throughput_per_s'])}/s. Shares are of samples where the process was "
-            "busy (idle excluded).",
-            "",
-        ]
-        for name, s in prof["services"].items():
-            L += [f"### {name} ({s['samples']} samples, {s.get('busy_samples', 0)} busy)", ""]
-            if s.get("error"):
-                L += [f"py-spy: {s['error']}", ""]
-                continue
-            L += profile_tables(s)
     return L

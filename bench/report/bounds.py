@@ -1,0 +1,183 @@
+"""What bounds each missed target, worked out from the run's own figures.
+
+The targets table says by how much a target was missed; this says why, in numbers a reader can
+check against the tables below it: the CPU a report costs each process and what that allows on
+this machine's cores, the hop and the batch cycles the slowest reports waited on, and what the
+HTTP server alone can answer.
+"""
+
+from __future__ import annotations
+
+from bench.report.profiles import profiles_of
+from bench.report.tables import all_loads
+from bench.report.targets import targets
+
+STACK = ("reports", "postgres", "routing", "notify", "broker")
+SERVICES = ("reports", "routing", "notify")
+GOAL_PER_S = 2000.0
+P99_RATE = 1000.0
+PASS_THROUGH_SHARE = 0.30
+CONSUMER = {"reports": "intake's case follower"}
+
+
+def bounds_section(r: dict) -> list[str]:
+    """"What bounds the missed targets", one item per missed pipeline or intake target; [] if none."""
+    st = r["stages"]
+    missed = {t["target"] for t in targets(r) if t["verdict"] == "MISS"}
+    cores = r["machine"]["cpus"]
+    pipe = st.get("pipeline")
+    items: list[str] = []
+    ceiling = None
+    if pipe and all_loads(pipe):
+        best = max(all_loads(pipe), key=lambda x: x["throughput_per_s"])
+        ceiling = cpu_ceiling(best, cores)
+        if "pipeline sustains ≥ 2,000 reports/s" in missed:
+            items.append(_throughput(best, cores, profiles_of(st)))
+        if "pipeline p99 < 500 ms at 1,000 reports/s" in missed:
+            items.append(_latency(pipe, cores))
+    if "pipeline ≥ 30% of Kafka pass-through" in missed:
+        items.append(_pass_through(st, ceiling))
+    if "intake ≥ 50% of the bare endpoint" in missed:
+        items.append(_intake(st))
+    items = [i for i in items if i]
+    if not items:
+        return []
+    return ["## What bounds the missed targets", "", *items, ""]
+
+
+def per_report_ms(load: dict) -> dict[str, float]:
+    """Each process's CPU over a load divided by the reports it delivered a second: ms a report."""
+    thr = load.get("throughput_per_s") or 0.0
+    cores = load.get("cpu_cores") or {}
+    return {k: v * 1000 / thr for k, v in cores.items() if not k.startswith("_")} if thr else {}
+
+
+def cpu_ceiling(load: dict, cores: int) -> float | None:
+    """Reports/s the machine's cores allow at the CPU every process spent per report in ``load``."""
+    total = sum(per_report_ms(load).values())
+    return cores * 1000 / total if total else None
+
+
+def _ms(per: dict, names: tuple[str, ...]) -> float:
+    return sum(per.get(n, 0.0) for n in names)
+
+
+def _top_activities(profile: dict | None, service: str, n: int = 3) -> str:
+    acts = ((profile or {}).get("services", {}).get(service) or {}).get("activities") or []
+    return ", ".join(f"{a} {v * 100:.0f}%" for a, v in acts[:n])
+
+
+def _throughput(best: dict, cores: int, profiles: list[dict]) -> str:
+    per = per_report_ms(best)
+    if not per:
+        return ""
+    stack = _ms(per, STACK)
+    own = sum(v for k, v in per.items() if k not in STACK)
+    ceiling = cpu_ceiling(best, cores)
+    parts = ", ".join(f"{n} {per.get(n, 0.0):.2f}" for n in sorted(STACK, key=lambda n: -per.get(n, 0.0)))
+    need = cores * 1000 / GOAL_PER_S - own
+    text = (
+        f"- **Throughput: CPU.** The best delivered rate, {best['throughput_per_s']:,.0f}/s, came at "
+        f"{best['offered']:,.0f}/s offered, with the machine {best['cpu_cores'].get('_machine', 0):.2f} "
+        f"of its {cores} cores busy. Over that load each delivered report cost the stack {stack:.2f} ms "
+        f"of CPU ({parts}) and the bench's own load client and stream reader {own:.2f} ms (CPU over the "
+        "load over reports delivered; the table above adds the drain): at that cost "
+        f"{cores} fully busy cores deliver at most {ceiling:,.0f} reports/s. "
+    )
+    if need > 0:
+        text += (
+            f"{GOAL_PER_S:,.0f}/s needs the stack at {need:.2f} ms a report or less, "
+            f"{(1 - need / stack) * 100:.0f} % less than now. "
+        )
+    profile = min(profiles, key=lambda p: abs(p["rate"] - best["offered"]), default=None)
+    if profile and "services" in profile:
+        largest = max(SERVICES, key=lambda n: per.get(n, 0.0))
+        if acts := _top_activities(profile, largest):
+            text += f"The largest service, {largest}, at {profile['rate']:,.0f}/s spent its busy time on: "
+            text += f"{acts}."
+    return text.rstrip()
+
+
+def _latency(pipe: dict, cores: int) -> str:
+    loads = [x for x in all_loads(pipe) if x["offered"] == P99_RATE]
+    if not loads:
+        return ""
+    judged = max(loads, key=lambda x: x["duration_s"])
+    text = (
+        f"- **p99 at {P99_RATE:,.0f}/s: the batch cycles on a busy machine.** Over the "
+        f"{judged['duration_s']:.0f}-s load the machine was {judged['cpu_cores'].get('_machine', 0):.2f} "
+        f"of its {cores} cores busy"
+    )
+    hops = (judged.get("hops") or {}).get("hops")
+    if hops:
+        top = max(hops, key=lambda h: h["tail_mean_ms"])
+        text += (
+            f", and the slowest 1 % of reports waited longest in the hop \"{top['hop']}\" "
+            f"(mean {top['tail_mean_ms']:,.0f} ms of {sum(h['tail_mean_ms'] for h in hops):,.0f})"
+        )
+    text += ". "
+    batches = judged.get("batches") or {}
+    cycles = [
+        f"{CONSUMER.get(n, n)} {b['ms_per_batch']:,.0f} ms "
+        f"({b['busy_share'] * 100:.0f} % of the time applying one)"
+        for n, b in batches.items()
+        if b and b.get("ms_per_batch")
+    ]
+    if cycles:
+        text += (
+            "A consumer applies one batch while the next gathers, so a record waits about one and a "
+            "half batch times at each: a batch took " + ", ".join(cycles) + ". "
+        )
+    shorter = [x for x in loads if x is not judged and x.get("p99_ms") is not None]
+    if shorter:
+        s = min(shorter, key=lambda x: x["duration_s"])
+        text += (
+            f"The {s['duration_s']:.0f}-s load at the same rate had a p99 of {s['p99_ms']:,.0f} ms with "
+            f"the machine {s['cpu_cores'].get('_machine', 0):.2f} cores busy: the longer the load, the "
+            "more the services' and the broker's costs grow with what they hold."
+        )
+    return text.rstrip()
+
+
+def _pass_through(st: dict, ceiling: float | None) -> str:
+    pt = st.get("passthrough")
+    if not pt or not pt.get("rates"):
+        return ""
+    need = PASS_THROUGH_SHARE * max(x["msgs_per_s"] for x in pt["rates"])
+    text = (
+        f"- **{PASS_THROUGH_SHARE * 100:.0f} % of pass-through** is {need:,.0f} reports/s. "
+        "Pass-through does no HTTP, no parsing, no database and no tracing. "
+    )
+    bare = (st.get("intake") or {}).get("bare_max_per_s")
+    if bare:
+        text += (
+            f"The bare endpoint of intake's HTTP framework and server, with none of that work, answered "
+            f"at most {bare:,.0f}/s on this machine"
+            + (", so no pipeline behind it can reach that rate here" if bare < need else "")
+            + ". "
+        )
+    if ceiling:
+        text += f"The stack's CPU per report (above) allows at most {ceiling:,.0f}/s."
+    return text.rstrip()
+
+
+def _intake(st: dict) -> str:
+    it = st.get("intake") or {}
+
+    def best_cpu(rows: list[dict]) -> float | None:
+        vals = [x["server_cpu_ms_per_request"] for x in rows if x.get("server_cpu_ms_per_request")]
+        return min(vals) if vals else None
+
+    rates = it.get("rates") or {}
+    a, b = best_cpu(rates.get("reports", [])), best_cpu(rates.get("bare", []))
+    if not a or not b:
+        return ""
+    text = (
+        f"- **Intake: CPU per request.** Intake's server spent {a:.2f} ms of CPU an answered request, "
+        f"the bare endpoint {b:.2f} ms; the difference is the token check, the report's own checks, "
+        "the group commit and the relay. "
+    )
+    acts = _top_activities({"services": {"reports": st.get("intake_profile")}}, "reports")
+    if acts:
+        text += f"Intake's busy time in its profile: {acts}."
+    return text.rstrip()

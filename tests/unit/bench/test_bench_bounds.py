@@ -1,0 +1,101 @@
+"""What the report says bounds each missed target, computed from the run's own figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.report.bounds import bounds_section, cpu_ceiling
+
+CORES = {
+    "reports": 0.6, "routing": 0.3, "notify": 0.2, "broker": 0.1, "postgres": 0.4,
+    "load-client": 0.1, "harness": 0.05, "others": 0.0, "_machine": 1.8,
+}
+
+
+def _load(offered: float, seconds: float, thr: float, p99: float, held: bool, **extra) -> dict:
+    return {
+        "offered": offered, "duration_s": seconds, "throughput_per_s": thr, "p99_ms": p99,
+        "sustained": held, "cpu_cores": dict(CORES), **extra,
+    }
+
+
+def _run(rates: list[dict], checks: list[dict], *, pass_through: float, bare: float | None) -> dict:
+    held = [r["offered"] for r in checks if r["sustained"]]
+    stages: dict = {
+        "pipeline": {
+            "rates": rates, "sustain_checks": checks, "sustain_s": 30.0,
+            "sustainable_per_s": max(held, default=0.0), "sustainable_is_lower_bound": False,
+            "max_throughput_per_s": max(r["throughput_per_s"] for r in rates + checks),
+        },
+        "passthrough": {"rates": [{"msgs_per_s": pass_through}]},
+    }
+    if bare is not None:
+        stages["intake"] = {
+            "rates": {
+                "reports": [{"server_cpu_ms_per_request": 0.36}],
+                "bare": [{"server_cpu_ms_per_request": 0.19}],
+            },
+            "max_accepted_per_s": bare * 0.52, "bare_max_per_s": bare, "bare_saturated": True,
+        }
+    return {"machine": {"cpus": 2}, "stages": stages}
+
+
+def _item(lines: list[str], start: str) -> str:
+    return next(line for line in lines if line.startswith(start))
+
+
+def test_the_throughput_bound_is_the_cpu_a_report_costs_on_the_machines_cores():
+    best = _load(2000, 6, 1500, 2400, False)
+    lines = bounds_section(_run([_load(1000, 6, 990, 420, True), best], [], pass_through=18_000, bare=5_000))
+
+    # 1.75 cores over 1,500 reports/s: 1.167 ms a report, so two cores allow 1,714/s.
+    assert cpu_ceiling(best, 2) == pytest.approx(2000 / 1.75 * 1.5)
+    text = _item(lines, "- **Throughput: CPU.**")
+    assert "The best delivered rate, 1,500/s, came at 2,000/s offered" in text
+    assert (
+        "cost the stack 1.07 ms of CPU (reports 0.40, postgres 0.27, routing 0.20, notify 0.13, broker 0.07)"
+        in text
+    )
+    assert "load client and stream reader 0.10 ms" in text
+    assert "at most 1,714 reports/s" in text
+    # 2,000/s on two cores: 1.0 ms a report for everything, 0.1 of it the bench's own.
+    assert "2,000/s needs the stack at 0.90 ms a report or less, 16 % less than now" in text
+
+
+def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():
+    hops = {"hops": [
+        {"hop": "to routing", "tail_mean_ms": 450.0}, {"hop": "to notify", "tail_mean_ms": 170.0},
+    ]}
+    batches = {
+        "routing": {"ms_per_batch": 64.0, "busy_share": 0.57},
+        "reports": {"ms_per_batch": 74.0, "busy_share": 0.48},
+    }
+    judged = _load(1000, 30, 980, 984, True, hops=hops, batches=batches)
+    lines = bounds_section(_run([_load(1000, 6, 990, 416, True)], [judged], pass_through=18_000, bare=None))
+
+    text = _item(lines, "- **p99 at 1,000/s")
+    assert "Over the 30-s load the machine was 1.80 of its 2 cores busy" in text
+    assert 'waited longest in the hop "to routing" (mean 450 ms of 620)' in text
+    assert "routing 64 ms (57 % of the time applying one)" in text
+    assert "intake's case follower 74 ms" in text
+    assert "The 6-s load at the same rate had a p99 of 416 ms" in text
+
+
+def test_pass_through_share_above_the_bare_endpoint_is_out_of_reach_of_any_pipeline_behind_it():
+    rates = [_load(2000, 6, 1500, 2400, False)]
+    item = "- **30 % of pass-through**"
+    above = _item(bounds_section(_run(rates, [], pass_through=18_000, bare=5_000)), item)
+    below = _item(bounds_section(_run(rates, [], pass_through=12_000, bare=5_000)), item)
+
+    assert above.startswith("- **30 % of pass-through** is 5,400 reports/s.")
+    assert "at most 5,000/s on this machine, so no pipeline behind it can reach that rate here" in above
+    assert "3,600 reports/s" in below and "no pipeline behind it" not in below
+
+
+def test_nothing_is_said_when_every_target_it_explains_is_met():
+    rates = [_load(1000, 6, 995, 300, True), _load(2000, 6, 1990, 450, True)]
+    checks = [_load(2000, 30, 1990, 480, True)]
+    run = _run(rates, checks, pass_through=6_000, bare=5_000)
+    run["stages"]["intake"]["max_accepted_per_s"] = 4_000
+
+    assert bounds_section(run) == []

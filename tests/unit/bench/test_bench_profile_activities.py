@@ -1,0 +1,63 @@
+"""py-spy samples sorted into what the service was doing, the shares the report's bounds quote."""
+
+from __future__ import annotations
+
+from bench.profile import LOOP, activity, summarize
+
+SERVE = (
+    "_run_module_as_main (<frozen runpy>:198);run (nuanxin/cli.py:73);_serve (nuanxin/cli.py:62);"
+    "Runner.run (asyncio/runners.py:118)"
+)
+
+
+def _stack(*frames: str) -> list[str]:
+    return [*SERVE.split(";"), *frames]
+
+
+def test_a_stack_is_the_first_activity_any_of_its_frames_names():
+    request = _stack(
+        "RequestResponseCycle.run_asgi (uvicorn/protocols/http/httptools_impl.py:422)",
+        "SubmitReport.__call__ (services/reports/app/submit.py:120)",
+        "encode (shared/events/envelope.py:104)",
+    )
+    batch = _stack(
+        "LogicSubscriber.consume_one (faststream/kafka/subscriber/usecase.py:379)",
+        "EventConsumer.process (shared/kafka/consumer.py:98)",
+        "Connection._do_execute (asyncpg/connection.py:2066)",
+    )
+    around = _stack("LogicSubscriber.consume_one (faststream/kafka/subscriber/usecase.py:379)")
+    fetch = _stack("Fetcher._proc_fetch_request (aiokafka/consumer/fetcher.py:700)")
+    export = [
+        "Thread._bootstrap (threading.py:1002)",
+        "BatchProcessor.worker (_shared_internal/__init__.py:9)",
+    ]
+
+    assert activity(request) == "HTTP requests"
+    assert activity(batch) == "consumer: a batch's statements and logic"
+    assert activity(around) == "consumer: faststream around it"
+    assert activity(fetch) == "Kafka client (fetch, produce, commit)"
+    assert activity(export) == "span export (thread)"
+    assert activity(_stack()) == LOOP, "only the loop on the stack: its own native work"
+    assert activity(_stack("mystery (somewhere.py:1)")) == "other"
+
+
+def test_a_truncated_request_stack_still_counts_as_http():
+    # py-spy sometimes shows a resumed task from partway down, without uvicorn's protocol frames.
+    assert activity(_stack("Router.__call__ (starlette/routing.py:683)")) == "HTTP requests"
+
+
+def test_summarize_shares_busy_samples_by_activity(tmp_path):
+    raw = tmp_path / "svc.pyspy"
+    lines = {
+        ";".join(_stack("RequestResponseCycle.run_asgi (uvicorn/protocols/http/httptools_impl.py:422)")): 6,
+        ";".join(_stack("OutboxRelay.run (shared/postgres/outbox.py:90)")): 3,
+        ";".join(_stack()): 1,
+        # Waiting in epoll: idle, not counted in any share.
+        ";".join(_stack("select (selectors.py:468)")): 90,
+    }
+    raw.write_text("".join(f"{stack} {n}\n" for stack, n in lines.items()))
+
+    s = summarize(raw)
+
+    assert (s["samples"], s["busy_samples"]) == (100, 10)
+    assert s["activities"] == [("HTTP requests", 0.6), ("outbox relay", 0.3), (LOOP, 0.1)]
