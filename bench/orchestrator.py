@@ -15,6 +15,7 @@ import asyncpg
 from bench import stack
 from bench.console import log
 from bench.options import Options
+from bench.revision import revision
 from bench.sampler import RssSampler
 from bench.stack import ROOT, Infra
 from bench.stages.intake import IntakeStage
@@ -41,6 +42,7 @@ class Bench(StandaloneStages, PipelineStages, IntakeStage):
         self.rss = RssSampler()
         self.result: dict = {
             "started_at": datetime.now(UTC).isoformat(),
+            "commit": revision(),
             "options": _jsonable(asdict(opts)),
             "machine": _machine(),
             "namespace": self.namespace,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from bench.report.bounds import bounds_section
+from bench.report.faults import faults_section
 from bench.report.header import busy_machine_line, yardstick_line
 from bench.report.plots import draw_plots
 from bench.report.profiles import profile_section, profiles_of
@@ -40,7 +40,7 @@ def write_report(r: dict, out: Path) -> None:
         "- services as separate processes (`python -m nuanxin run --target X`), "
         f"namespace `{r['namespace']}`, "
         f"NUANXIN_FETCH_MAX_WAIT_MS={opts['fetch_max_wait_ms']}",
-        f"- whole run: {r.get('duration_s', 0):.0f} s",
+        f"- whole run: {r.get('duration_s', 0):.0f} s; code: commit {r.get('commit') or 'unknown'}",
     ]
     for line in (
         yardstick_line(r.get("yardstick", [])),
@@ -84,24 +84,7 @@ def write_report(r: dict, out: Path) -> None:
     profiles = profiles_of(st)
     if profiles:
         L += profile_section(profiles)
-    L += ["## Faults", ""]
-    faults = r.get("faults")
-    if not faults:
-        L += [
-            "No fault-suite results (tests/faults writes test-artifacts/faults.json: reports driven, faults "
-            "injected, lost, duplicated). Run the fault suite, then the benchmark, to show them here.",
-            "",
-        ]
-    elif "error" in faults:
-        L += [f"{faults['path']}: unreadable ({faults['error']})", ""]
-    else:
-        data = faults["data"]
-        L += [f"From `{faults['path']}`:", ""]
-        if isinstance(data, dict) and all(not isinstance(v, dict | list) for v in data.values()):
-            L += ["| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in data.items()]
-        else:
-            L += ["```json", json.dumps(data, indent=1, ensure_ascii=False)[:4000], "```"]
-        L.append("")
+    L += faults_section(r.get("faults"), r.get("commit"))
     if plots is None:
         L += ["## Plots", "", "Not drawn: matplotlib is not installed (`uv pip install matplotlib`).", ""]
     elif plots:

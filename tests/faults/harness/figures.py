@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.revision import revision
 from tests.faults.harness.config import ARTIFACTS, FIGURES_PATH, LONG, SEED
 
 
@@ -21,7 +22,9 @@ def record_figures(test: str, figures: dict[str, Any]) -> None:
     data["mode"] = "long" if LONG else "ci"
     data["seed"] = SEED
     data["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    data["tests"][test] = figures
+    # The file keeps each test's latest figures, so tests run at different times sit side by side:
+    # each says when and on which code it ran.
+    data["tests"][test] = {**figures, "finished_at": data["updated_at"], "commit": revision()}
     totals = {"reports_driven": 0, "faults_injected": 0, "lost": 0, "duplicated": 0}
     for entry in data["tests"].values():
         for key in totals:
