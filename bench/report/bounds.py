@@ -18,6 +18,7 @@ GOAL_PER_S = 2000.0
 P99_RATE = 1000.0
 PASS_THROUGH_SHARE = 0.30
 CONSUMER = {"reports": "intake's case follower"}
+INTAKE_HOPS = ("for a connection", "to intake", "intake")
 
 
 def bounds_section(r: dict) -> list[str]:
@@ -104,7 +105,7 @@ def _latency(pipe: dict, cores: int) -> str:
         return ""
     judged = max(loads, key=lambda x: x["duration_s"])
     text = (
-        f"- **p99 at {P99_RATE:,.0f}/s: the batch cycles on a busy machine.** Over the "
+        f"- **p99 at {P99_RATE:,.0f}/s: where the slowest reports waited.** Over the "
         f"{judged['duration_s']:.0f}-s load the machine was {judged['cpu_cores'].get('_machine', 0):.2f} "
         f"of its {cores} cores busy"
     )
@@ -115,6 +116,8 @@ def _latency(pipe: dict, cores: int) -> str:
             f", and the slowest 1 % of reports waited longest in the hop \"{top['hop']}\" "
             f"(mean {top['tail_mean_ms']:,.0f} ms of {sum(h['tail_mean_ms'] for h in hops):,.0f})"
         )
+        if top["hop"] in INTAKE_HOPS:
+            text += ": intake fell behind the load, and requests queued before they reached the pipeline"
     text += ". "
     batches = judged.get("batches") or {}
     cycles = [
@@ -131,11 +134,17 @@ def _latency(pipe: dict, cores: int) -> str:
     shorter = [x for x in loads if x is not judged and x.get("p99_ms") is not None]
     if shorter:
         s = min(shorter, key=lambda x: x["duration_s"])
+        busy, busier = s["cpu_cores"].get("_machine", 0), judged["cpu_cores"].get("_machine", 0)
         text += (
             f"The {s['duration_s']:.0f}-s load at the same rate had a p99 of {s['p99_ms']:,.0f} ms with "
-            f"the machine {s['cpu_cores'].get('_machine', 0):.2f} cores busy: the longer the load, the "
-            "more the services' and the broker's costs grow with what they hold."
+            f"the machine {busy:.2f} cores busy"
         )
+        if judged["p99_ms"] > s["p99_ms"] and busier > busy:
+            text += (
+                ": the longer load, later in the run, found the machine busier (the broker's and "
+                "PostgreSQL's costs grow with what they hold)"
+            )
+        text += "."
     return text.rstrip()
 
 

@@ -71,14 +71,29 @@ def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():
         "reports": {"ms_per_batch": 74.0, "busy_share": 0.48},
     }
     judged = _load(1000, 30, 980, 984, True, hops=hops, batches=batches)
-    lines = bounds_section(_run([_load(1000, 6, 990, 416, True)], [judged], pass_through=18_000, bare=None))
+    short = _load(1000, 6, 990, 416, True)
+    short["cpu_cores"]["_machine"] = 1.66
+    lines = bounds_section(_run([short], [judged], pass_through=18_000, bare=None))
 
     text = _item(lines, "- **p99 at 1,000/s")
     assert "Over the 30-s load the machine was 1.80 of its 2 cores busy" in text
     assert 'waited longest in the hop "to routing" (mean 450 ms of 620)' in text
     assert "routing 64 ms (57 % of the time applying one)" in text
     assert "intake's case follower 74 ms" in text
-    assert "The 6-s load at the same rate had a p99 of 416 ms" in text
+    assert "The 6-s load at the same rate had a p99 of 416 ms with the machine 1.66 cores busy: the" in text
+    assert "intake fell behind" not in text
+
+
+def test_a_p99_made_waiting_for_intake_says_intake_fell_behind():
+    hops = {"hops": [
+        {"hop": "for a connection", "tail_mean_ms": 1866.0}, {"hop": "to routing", "tail_mean_ms": 400.0},
+    ]}
+    judged = _load(1000, 30, 700, 3708, False, hops=hops)
+    lines = bounds_section(_run([_load(1000, 6, 990, 670, True)], [judged], pass_through=18_000, bare=None))
+
+    text = _item(lines, "- **p99 at 1,000/s")
+    assert '"for a connection" (mean 1,866 ms of 2,266): intake fell behind the load' in text
+    assert "the longer load" not in text, "the machine was no busier over the longer load"
 
 
 def test_pass_through_share_above_the_bare_endpoint_is_out_of_reach_of_any_pipeline_behind_it():
