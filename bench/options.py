@@ -97,7 +97,7 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         default=None,
         help="reports/s offered while py-spy samples the services (default: the lowest load not held)",
     )
-    p.add_argument("--profile-seconds", type=float, default=None, help="seconds of the profile stage")
+    p.add_argument("--profile-seconds", type=float, default=None, help="seconds of each profiled load")
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")

@@ -90,7 +90,7 @@ SCAFFOLD = (
 ACTIVITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("span export (thread)", ("BatchProcessor.", "SpanExporter.export")),
     ("dashboard stream (SSE)", ("StreamingResponse",)),
-    ("intake's group commit", ("GroupCommit._run",)),
+    ("intake's group commit", ("GroupCommit.",)),
     # Frames of the server and the framework too: py-spy's stack of a resumed task sometimes starts
     # partway down, without the protocol's frames.
     (

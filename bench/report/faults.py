@@ -28,8 +28,9 @@ def faults_section(faults: dict | None, commit: str | None) -> list[str]:
     if not isinstance(tests, dict) or not tests:
         return [*L, f"From `{faults['path']}`:", "", "```json", json.dumps(data, indent=1)[:4000], "```", ""]
     totals = data.get("totals") or {}
+    modes = sorted({t["mode"] for t in tests.values() if t.get("mode")}) or [data.get("mode", "?")]
     L.append(
-        f"From `{faults['path']}` ({data.get('mode', '?')} run of {data.get('suite', 'tests/faults')}, "
+        f"From `{faults['path']}` ({' and '.join(modes)} runs of {data.get('suite', 'tests/faults')}, "
         f"seed {data.get('seed', '?')}, last written {data.get('updated_at', '?')}): "
         f"{_count(totals.get('reports_driven'))} reports driven, {_count(totals.get('faults_injected'))} "
         f"faults injected, {_count(totals.get('lost'))} lost, {_count(totals.get('duplicated'))} duplicated."

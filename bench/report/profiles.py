@@ -57,17 +57,19 @@ def profile_section(profiles: list[dict]) -> list[str]:
         "process was busy (idle excluded). An activity is what the sampled stack was doing: its "
         "HTTP requests, a consumer's batch (its statements and logic) or faststream and aiokafka "
         "around it, the relay, the span export thread, or the event loop's own native work (reading "
-        "and writing sockets, running callbacks). The samplers take CPU of their own, so a load "
-        "delivers a little less while it is profiled.",
+        "and writing sockets, running callbacks). The samplers take CPU of their own: a profiled "
+        "load is not one of the measured ones, and the stack may accept less of it than was "
+        "offered (each load's line says how much).",
         "",
     ]
     for prof in profiles:
+        at = f"At {prof['rate']:,.0f} reports/s offered" if prof.get("rate") else "Under load"
         if "error" in prof:
-            L += [f"### At {prof['rate']:,.0f} reports/s", "", prof["error"], ""]
+            L += [f"### {at}", "", prof["error"], ""]
             continue
         row = prof["pipeline_during_profile"]
         L += [
-            f"### At {prof['rate']:,.0f} reports/s",
+            f"### {at}",
             "",
             f"Accepted {row['accepted_per_s']:,.0f}/s, delivered {row['throughput_per_s']:,.0f}/s, "
             f"e2e p99 {row['p99_ms']:,.0f} ms while sampling."

@@ -24,7 +24,9 @@ def record_figures(test: str, figures: dict[str, Any]) -> None:
     data["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     # The file keeps each test's latest figures, so tests run at different times sit side by side:
     # each says when and on which code it ran.
-    data["tests"][test] = {**figures, "finished_at": data["updated_at"], "commit": revision()}
+    data["tests"][test] = {
+        **figures, "finished_at": data["updated_at"], "commit": revision(), "mode": data["mode"],
+    }
     totals = {"reports_driven": 0, "faults_injected": 0, "lost": 0, "duplicated": 0}
     for entry in data["tests"].values():
         for key in totals:

@@ -50,7 +50,7 @@ def test_the_throughput_bound_is_the_cpu_a_report_costs_on_the_machines_cores():
 
     # 1.75 cores over 1,500 reports/s: 1.167 ms a report, so two cores allow 1,714/s.
     assert cpu_ceiling(best, 2) == pytest.approx(2000 / 1.75 * 1.5)
-    text = _item(lines, "- **Throughput: CPU.**")
+    text = _item(lines, "- **Throughput.**")
     assert "The best delivered rate, 1,500/s, came at 2,000/s offered" in text
     assert (
         "cost the stack 1.07 ms of CPU (reports 0.40, postgres 0.27, routing 0.20, notify 0.13, broker 0.07)"
@@ -59,7 +59,78 @@ def test_the_throughput_bound_is_the_cpu_a_report_costs_on_the_machines_cores():
     assert "load client and stream reader 0.10 ms" in text
     assert "at most 1,714 reports/s" in text
     # 2,000/s on two cores: 1.0 ms a report for everything, 0.1 of it the bench's own.
-    assert "2,000/s needs the stack at 0.90 ms a report or less, 16 % less than now" in text
+    assert "So CPU bounds it: 2,000/s needs the stack at 0.90 ms a report or less, 16 % less than now" in text
+
+
+def test_cpu_used_outside_the_benchmark_is_neither_the_benchs_own_nor_available():
+    best = _load(2000, 6, 1500, 2400, False)
+    best["cpu_cores"]["others"] = 0.25
+    text = _item(bounds_section(_run([best], [], pass_through=18_000, bare=5_000)), "- **Throughput.**")
+
+    assert "load client and stream reader 0.10 ms" in text
+    assert "processes outside the benchmark took 0.25 cores" in text
+    # 1.75 cores of 2 left over, at 1.167 ms a report: 1,500/s.
+    assert cpu_ceiling(best, 2) == pytest.approx(1500)
+    assert "deliver at most 1,500 reports/s" in text
+    # 2,000/s on the 1.75 cores left: 0.875 ms a report for everything, 0.1 of it the bench's own.
+    assert "2,000/s needs the stack at 0.78 ms a report or less" in text
+
+
+def test_when_the_cpu_would_allow_the_goal_the_item_does_not_blame_it():
+    best = _load(2000, 30, 1500, 2400, False)
+    run = _run([best], [], pass_through=18_000, bare=5_000)
+    run["machine"]["cpus"] = 4
+    text = _item(bounds_section(run), "- **Throughput.**")
+
+    assert "deliver at most 3,429 reports/s" in text
+    assert "That is more than 2,000/s, so not the CPU alone" in text
+    assert "less than now" not in text
+
+
+def test_the_throughput_item_quotes_the_profile_at_the_lowest_load_not_held():
+    def profile(rate: float, top: str, accepted: float) -> dict:
+        return {
+            "rate": rate, "pipeline_during_profile": {"accepted_per_s": accepted},
+            "services": {"reports": {"activities": [(top, 0.6), ("outbox relay", 0.1)]}},
+        }
+
+    rates = [
+        _load(1000, 6, 990, 420, True), _load(1410, 6, 1300, 1200, False), _load(2000, 6, 1500, 2400, False),
+    ]
+    run = _run(rates, [], pass_through=18_000, bare=5_000)
+    run["stages"]["profiles"] = [
+        profile(1000, "HTTP requests", 930), profile(1410, "intake's group commit", 1200),
+    ]
+    text = _item(bounds_section(run), "- **Throughput.**")
+
+    assert (
+        "The largest service, reports, profiled at 1,410/s offered (1,200/s accepted while sampled), "
+        "spent its busy time on: intake's group commit 60%, outbox relay 10%." in text
+    )
+
+
+def test_a_result_from_before_the_profiles_had_their_rate_still_reads():
+    from bench.report.profiles import profile_section
+
+    run = _run([_load(2000, 6, 1500, 2400, False)], [], pass_through=18_000, bare=5_000)
+    run["stages"]["profile"] = {"error": "py-spy not installed (uv pip install py-spy)"}
+
+    assert _item(bounds_section(run), "- **Throughput.**").endswith("16 % less than now.")
+    assert profile_section([run["stages"]["profile"]])[4:7] == [
+        "### Under load", "", "py-spy not installed (uv pip install py-spy)",
+    ]
+
+
+def test_a_missed_intake_target_compares_cpu_per_request_and_quotes_intakes_profile():
+    run = _run([_load(1000, 6, 990, 420, True)], [], pass_through=1_000, bare=5_000)
+    run["stages"]["intake"]["max_accepted_per_s"] = 2_000
+    run["stages"]["intake_profile"] = {
+        "activities": [("HTTP requests", 0.67), ("intake's group commit", 0.1)],
+    }
+    text = _item(bounds_section(run), "- **Intake")
+
+    assert "Intake's server spent 0.36 ms of CPU an answered request, the bare endpoint 0.19 ms" in text
+    assert text.endswith("Intake's busy time in its profile: HTTP requests 67%, intake's group commit 10%.")
 
 
 def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():
@@ -72,7 +143,7 @@ def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():
     }
     judged = _load(1000, 30, 980, 984, True, hops=hops, batches=batches)
     short = _load(1000, 6, 990, 416, True)
-    short["cpu_cores"]["_machine"] = 1.66
+    short["cpu_cores"] |= {"_machine": 1.66, "postgres": 0.33}
     lines = bounds_section(_run([short], [judged], pass_through=18_000, bare=None))
 
     text = _item(lines, "- **p99 at 1,000/s")
@@ -80,7 +151,10 @@ def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():
     assert 'waited longest in the hop "to routing" (mean 450 ms of 620)' in text
     assert "routing 64 ms (57 % of the time applying one)" in text
     assert "intake's case follower 74 ms" in text
-    assert "The 6-s load at the same rate had a p99 of 416 ms with the machine 1.66 cores busy: the" in text
+    assert (
+        "The 6-s load at the same rate had a p99 of 416 ms with the machine 1.66 cores busy; over the longer "
+        "load, later in the run, these took more cores: postgres 0.33 → 0.40." in text
+    ), "postgres grew, and nothing else did"
     assert "intake fell behind" not in text
 
 
@@ -93,7 +167,7 @@ def test_a_p99_made_waiting_for_intake_says_intake_fell_behind():
 
     text = _item(lines, "- **p99 at 1,000/s")
     assert '"for a connection" (mean 1,866 ms of 2,266): intake fell behind the load' in text
-    assert "the longer load" not in text, "the machine was no busier over the longer load"
+    assert "the longer load" not in text, "no process took more CPU over the longer load"
 
 
 def test_pass_through_share_above_the_bare_endpoint_is_out_of_reach_of_any_pipeline_behind_it():

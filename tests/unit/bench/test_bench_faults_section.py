@@ -39,6 +39,14 @@ def test_each_test_is_a_row_with_its_counts_and_the_code_it_ran_on():
     assert not any("did not pass" in line or "other code" in line for line in lines)
 
 
+def test_the_header_names_every_mode_the_tests_ran_in():
+    long_run = _test("passed", "abc1234") | {"mode": "long"}
+    ci_run = _test("passed", "abc1234") | {"mode": "ci"}
+    lines = faults_section(_faults({"test_a": long_run, "test_b": ci_run}), "abc1234")
+
+    assert lines[2].startswith("From `test-artifacts/faults.json` (ci and long runs of tests/faults, seed 7")
+
+
 def test_a_failed_test_and_figures_from_other_code_are_called_out():
     lines = faults_section(
         _faults({

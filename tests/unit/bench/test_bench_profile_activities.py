@@ -61,3 +61,21 @@ def test_summarize_shares_busy_samples_by_activity(tmp_path):
 
     assert (s["samples"], s["busy_samples"]) == (100, 10)
     assert s["activities"] == [("HTTP requests", 0.6), ("outbox relay", 0.3), (LOOP, 0.1)]
+
+
+def test_raw_stacks_with_their_real_paths_are_sorted_as_shortened_frames(tmp_path):
+    venv = "/repo/.venv/lib/python3.11/site-packages"
+    routing = ";".join(_stack(
+        f"LogicSubscriber.consume_one ({venv}/faststream/kafka/subscriber/usecase.py:379)",
+        "RouteReport.many (/repo/services/routing/app/route_report.py:140)",
+    ))
+    fetch = ";".join(_stack(f"Fetcher._proc_fetch_request ({venv}/aiokafka/consumer/fetcher.py:700)"))
+    endpoint = ";".join(_stack("get_report (/repo/services/reports/handlers/http.py:180)"))
+    raw = tmp_path / "svc.pyspy"
+    raw.write_text(f"{routing} 5\n{fetch} 3\n{endpoint} 2\n")
+
+    assert summarize(raw)["activities"] == [
+        ("consumer: a batch's statements and logic", 0.5),
+        ("Kafka client (fetch, produce, commit)", 0.3),
+        ("HTTP requests", 0.2),
+    ]
