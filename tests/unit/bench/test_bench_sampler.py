@@ -56,9 +56,11 @@ def test_a_child_that_exits_stays_on_its_parents_bill():
         sampler.watch("alone", proc.pid, children=False)
         sampler.sample()
         deadline = time.monotonic() + 30
-        while sum(psutil.Process(child).cpu_times()[:2]) < BURN_S / 2:
+        burnt = 0.0
+        while burnt < BURN_S / 2:
             assert time.monotonic() < deadline, "the child never burnt its CPU"
             time.sleep(0.02)
+            burnt = sum(psutil.Process(child).cpu_times()[:2])
         sampler.sample()  # the child is running and counted as a live child
         proc.stdin.write("go\n")
         proc.stdin.flush()
@@ -66,9 +68,11 @@ def test_a_child_that_exits_stays_on_its_parents_bill():
         sampler.sample()  # the child is gone: its time is now the parent's children's time
         family = [cpu for _, _, cpu in sampler.samples["parent"]]
         alone = [cpu for _, _, cpu in sampler.samples["alone"]]
-        assert family[1] - family[0] >= BURN_S / 2 - 0.05
+        # Both are read in the same sample, so the difference is the children's CPU alone: at least
+        # what the child had burnt just before (its CPU only grows), however busy the machine is.
+        assert family[1] - alone[1] >= burnt - 0.01, "a live child is not charged to its parent"
         assert family[2] >= family[1], "the counter fell when the child exited"
-        assert family[2] - family[0] >= BURN_S - 0.05
+        assert family[2] - alone[2] >= BURN_S, "an exited child's time is not charged to its parent"
         assert alone[2] - alone[0] < 0.1, "a process watched alone is not charged with its children"
         assert sampler.samples["parent"][2][1] > 0  # resident memory, MB
     finally:
