@@ -33,9 +33,12 @@ class Options:
     sla_deadlines: int = 1_000_000
     sla_due: int = 20
     sla_spread_s: float = 5.0
-    profile_s: float = 8.0
+    profile_s: float = 12.0
     # Offered load while the services are profiled (None: the lowest load that was not held).
     profile_rate: float | None = None
+    # py-spy samples a second in each profiled process: three samplers at 100 took 0.31 cores of the
+    # two, at 50 0.17-0.18, and the stack accepted less of the load it was profiled at.
+    profile_hz: int = 50
     passthrough_ceiling: list[float] = field(default_factory=lambda: [20_000])
     fetch_max_wait_ms: int = 20  # the services' default (shared/settings.py)
     stages: list[str] = field(
@@ -98,6 +101,7 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         help="reports/s offered while py-spy samples the services (default: the lowest load not held)",
     )
     p.add_argument("--profile-seconds", type=float, default=None, help="seconds of each profiled load")
+    p.add_argument("--profile-hz", type=int, default=None, help="py-spy samples a second in each service")
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
@@ -124,6 +128,8 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         o.profile_rate = a.profile_rate
     if a.profile_seconds:
         o.profile_s = a.profile_seconds
+    if a.profile_hz:
+        o.profile_hz = a.profile_hz
     if a.sla_deadlines:
         o.sla_deadlines = a.sla_deadlines
     if a.fetch_max_wait_ms:

@@ -53,8 +53,9 @@ def profile_section(profiles: list[dict]) -> list[str]:
     """py-spy profiles of the services under load, one subsection per load sampled."""
     L = ["## Profile (py-spy, under load)", ""]
     L += [
-        "Each load is sampled 100 times a second in every service; shares are of the samples where a "
-        "process was busy (idle excluded). An activity is what the sampled stack was doing: its "
+        "Each load is sampled by py-spy in every service (how often: each load's line); shares are of "
+        "the samples where a process was busy (idle excluded). An activity is what the sampled stack "
+        "was doing: its "
         "HTTP requests, a consumer's batch (its statements and logic) or faststream and aiokafka "
         "around it, the relay, the span export thread, or the event loop's own native work (reading "
         "and writing sockets, running callbacks). The samplers take CPU of their own: a profiled "
@@ -68,13 +69,17 @@ def profile_section(profiles: list[dict]) -> list[str]:
             L += [f"### {at}", "", prof["error"], ""]
             continue
         row = prof["pipeline_during_profile"]
+        hz = f" ({prof['hz']} samples a second)" if prof.get("hz") else ""
+        others = (row.get("cpu_cores") or {}).get("others")
+        if others is not None:
+            hz += f"; the samplers and anything else outside the stack took {others:.2f} cores"
         L += [
             f"### {at}",
             "",
             f"Accepted {row['accepted_per_s']:,.0f}/s, delivered {row['throughput_per_s']:,.0f}/s, "
-            f"e2e p99 {row['p99_ms']:,.0f} ms while sampling."
+            f"e2e p99 {row['p99_ms']:,.0f} ms while sampling{hz}."
             if row.get("p99_ms") is not None
-            else f"Accepted {row['accepted_per_s']:,.0f}/s while sampling, nothing delivered.",
+            else f"Accepted {row['accepted_per_s']:,.0f}/s while sampling{hz}, nothing delivered.",
             "",
         ]
         L += activity_table(prof)

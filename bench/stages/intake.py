@@ -141,7 +141,10 @@ class IntakeStage:
         o = self.opts
         await self.settle()
         spy = start_profile(
-            self.services["reports"].process.pid, o.intake_stage_s + 1, self.work / "intake.pyspy"
+            self.services["reports"].process.pid,
+            o.intake_stage_s + 1,
+            self.work / "intake.pyspy",
+            o.profile_hz,
         )
         if spy is None:
             return

@@ -303,13 +303,13 @@ class PipelineStages:
         procs = {}
         for name in ("reports", "routing", "notify"):
             out_file = self.work / f"{name}-{rate:.0f}.pyspy"
-            p = start_profile(self.services[name].process.pid, o.profile_s + 1, out_file)
+            p = start_profile(self.services[name].process.pid, o.profile_s + 1, out_file, o.profile_hz)
             if p is not None:
                 procs[name] = (p, out_file)
         if not procs:
             return {"rate": rate, "error": "py-spy not installed (uv pip install py-spy)"}
         row = await self.pipeline_stage(rate, o.profile_s, record=False)
-        out: dict = {"rate": rate, "pipeline_during_profile": row, "services": {}}
+        out: dict = {"rate": rate, "hz": o.profile_hz, "pipeline_during_profile": row, "services": {}}
         for name, (p, out_file) in procs.items():
             try:
                 _, err = await asyncio.to_thread(p.communicate, timeout=o.profile_s + 30)

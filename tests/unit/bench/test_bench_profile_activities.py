@@ -79,3 +79,27 @@ def test_raw_stacks_with_their_real_paths_are_sorted_as_shortened_frames(tmp_pat
         ("Kafka client (fetch, produce, commit)", 0.3),
         ("HTTP requests", 0.2),
     ]
+
+
+def test_each_profiled_load_says_how_often_it_was_sampled_and_what_the_samplers_took():
+    from bench.report.profiles import profile_section
+
+    row = {
+        "accepted_per_s": 942.0, "throughput_per_s": 884.0, "p99_ms": 2063.0, "cpu_cores": {"others": 0.18},
+    }
+    services = {
+        "routing": {"samples": 240, "busy_samples": 237, "self": [], "inclusive": [], "packages": [],
+                    "activities": [("consumer: a batch's statements and logic", 0.55), (LOOP, 0.14)]},
+        "notify": {"samples": 190, "busy_samples": 183, "self": [], "inclusive": [], "packages": [],
+                   "activities": [(LOOP, 0.26)]},
+    }
+    profile = {"rate": 1000.0, "hz": 50, "pipeline_during_profile": row, "services": services}
+    lines = profile_section([profile])
+
+    assert "### At 1,000 reports/s offered" in lines
+    assert (
+        "Accepted 942/s, delivered 884/s, e2e p99 2,063 ms while sampling (50 samples a second); the "
+        "samplers and anything else outside the stack took 0.18 cores." in lines
+    )
+    assert "| consumer: a batch's statements and logic | 55% | - |" in lines
+    assert f"| {LOOP} | 14% | 26% |" in lines
