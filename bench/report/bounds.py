@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bench.report.profiles import profiles_of
 from bench.report.tables import all_loads
-from bench.report.targets import targets
+from bench.report.targets import cpu_per_request, judged_at_1000, slowest_hop, targets
 
 STACK = ("reports", "postgres", "routing", "notify", "broker")
 SERVICES = ("reports", "routing", "notify")
@@ -141,25 +141,24 @@ def _grew(short: dict, judged: dict) -> list[str]:
 
 
 def _latency(pipe: dict, cores: int) -> str:
-    loads = [x for x in all_loads(pipe) if x["offered"] == P99_RATE]
-    if not loads:
+    judged = judged_at_1000(pipe)
+    if judged is None:
         return ""
-    judged = max(loads, key=lambda x: x["duration_s"])
     text = (
         f"- **p99 at {P99_RATE:,.0f}/s: where the slowest reports waited.** Over the "
         f"{judged['duration_s']:.0f}-s load the machine was {judged['cpu_cores'].get('_machine', 0):.2f} "
         f"of its {cores} cores busy"
     )
-    hops = (judged.get("hops") or {}).get("hops")
-    if hops:
-        top = max(hops, key=lambda h: h["tail_mean_ms"])
+    slowest = slowest_hop(judged)
+    if slowest:
+        hop, mean, total = slowest
         text += (
-            f", and the slowest 1 % of reports waited longest in the hop \"{top['hop']}\" "
-            f"(mean {top['tail_mean_ms']:,.0f} ms of {sum(h['tail_mean_ms'] for h in hops):,.0f})"
+            f", and the slowest 1 % of reports waited longest in the hop \"{hop}\" "
+            f"(mean {mean:,.0f} ms of {total:,.0f})"
         )
-        if top["hop"] in QUEUED_HOPS:
+        if hop in QUEUED_HOPS:
             text += ": intake fell behind the load, and requests queued before its server took them"
-        elif top["hop"] == "intake":
+        elif hop == "intake":
             text += ": intake's own handling of the request (token, checks, group commit) took longest"
     text += ". "
     batches = judged.get("batches") or {}
@@ -174,7 +173,10 @@ def _latency(pipe: dict, cores: int) -> str:
             "A consumer applies one batch while the next gathers, so a record waits about one and a "
             "half batch times at each: a batch took " + ", ".join(cycles) + ". "
         )
-    shorter = [x for x in loads if x is not judged and x.get("p99_ms") is not None]
+    shorter = [
+        x for x in all_loads(pipe)
+        if x["offered"] == P99_RATE and x is not judged and x.get("p99_ms") is not None
+    ]
     if shorter:
         s = min(shorter, key=lambda x: x["duration_s"])
         busy = s["cpu_cores"].get("_machine", 0)
@@ -216,14 +218,7 @@ def _pass_through(st: dict, best: dict | None, cores: int) -> str:
 
 
 def _intake(st: dict) -> str:
-    it = st.get("intake") or {}
-
-    def best_cpu(rows: list[dict]) -> float | None:
-        vals = [x["server_cpu_ms_per_request"] for x in rows if x.get("server_cpu_ms_per_request")]
-        return min(vals) if vals else None
-
-    rates = it.get("rates") or {}
-    a, b = best_cpu(rates.get("reports", [])), best_cpu(rates.get("bare", []))
+    a, b = cpu_per_request(st.get("intake") or {})
     if not a or not b:
         return ""
     text = (

@@ -44,12 +44,7 @@ def targets(r: dict) -> list[dict]:
         "(≥95% accepted, ≥99% on the stream, throughput ≥90% of offered, p99 ≤ 1 s)"
         + (" — lower bound, every load held" if pipe and pipe["sustainable_is_lower_bound"] else ""),
     )
-    # The longest load at 1,000/s: the sustain check's when it reached down to 1,000/s.
-    at1000 = max(
-        (x for x in all_loads(pipe) if x["offered"] == 1000),
-        key=lambda x: x["duration_s"],
-        default=None,
-    )
+    at1000 = judged_at_1000(pipe)
     add(
         "pipeline p99 < 500 ms at 1,000 reports/s",
         at1000 and at1000["p99_ms"],
@@ -129,24 +124,45 @@ def targets(r: dict) -> list[dict]:
     return out
 
 
-def _cpu_ratio(it: dict) -> str:
+def judged_at_1000(pipe: dict | None) -> dict | None:
+    """The load the p99 target reads: the longest at 1,000/s (the sustain check's when it reached
+    down to 1,000/s)."""
+    return max(
+        (x for x in all_loads(pipe) if x["offered"] == 1000), key=lambda x: x["duration_s"], default=None
+    )
+
+
+def cpu_per_request(it: dict) -> tuple[float | None, float | None]:
+    """The lowest server CPU ms per answered request of intake and of the bare endpoint."""
+
     def best(rows: list[dict]) -> float | None:
         vals = [r["server_cpu_ms_per_request"] for r in rows if r.get("server_cpu_ms_per_request")]
         return min(vals) if vals else None
 
-    a, b = best(it["rates"]["reports"]), best(it["rates"]["bare"])
+    rates = it.get("rates") or {}
+    return best(rates.get("reports", [])), best(rates.get("bare", []))
+
+
+def slowest_hop(load: dict | None) -> tuple[str, float, float] | None:
+    """The hop the slowest 1 % of a load's reports spent most in: (hop, its mean ms, all hops' ms),
+    or None when no spans were read."""
+    hops = ((load or {}).get("hops") or {}).get("hops")
+    if not hops:
+        return None
+    top = max(hops, key=lambda h: h["tail_mean_ms"])
+    return top["hop"], top["tail_mean_ms"], sum(h["tail_mean_ms"] for h in hops)
+
+
+def _cpu_ratio(it: dict) -> str:
+    a, b = cpu_per_request(it)
     if not a or not b:
         return ""
     return f"CPU per request {a:.2f} ms vs {b:.2f} ms: on equal CPU intake reaches {b / a * 100:.0f}% of bare"
 
 
 def _slowest_hop(load: dict | None) -> str:
-    """Where the slowest 1 % of a load's reports spent most of their time, when spans were read."""
-    hops = (load or {}).get("hops")
-    if not hops:
+    slowest = slowest_hop(load)
+    if slowest is None:
         return ""
-    top = max(hops["hops"], key=lambda h: h["tail_mean_ms"])
-    return (
-        f'; the slowest 1 % spent the most time in the hop "{top["hop"]}" '
-        f"(mean {top['tail_mean_ms']:,.0f} ms of {sum(h['tail_mean_ms'] for h in hops['hops']):,.0f})"
-    )
+    hop, mean, total = slowest
+    return f'; the slowest 1 % spent the most time in the hop "{hop}" (mean {mean:,.0f} ms of {total:,.0f})'
