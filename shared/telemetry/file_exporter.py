@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Sequence
@@ -11,6 +10,8 @@ from pathlib import Path
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from shared.jsontext import dumps as _json
 
 
 def span_record(span: ReadableSpan) -> dict:
@@ -35,9 +36,6 @@ def span_record(span: ReadableSpan) -> dict:
 
 def _plain(value: object) -> bool:
     return isinstance(value, str | int | float | bool)
-
-
-_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def _number(value: int | None) -> str:

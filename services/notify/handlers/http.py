@@ -1,6 +1,5 @@
 """HTTP routes of notify: the live dashboard stream (SSE) and the feed as JSON."""
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +11,7 @@ from services.notify.handlers import sse
 from shared.auth import Principal, TokenCodec
 from shared.http.errors import BIGINT_MAX, ProblemError
 from shared.http.security import principal_dependency
+from shared.jsontext import dumps, loads
 
 if TYPE_CHECKING:
     from services.notify.factory import NotifyFactory
@@ -38,13 +38,13 @@ def _head(row) -> dict:
 
 
 def _entry(row) -> dict:
-    return {**_head(row), "data": json.loads(row["payload"])}
+    return {**_head(row), "data": loads(row["payload"])}
 
 
 def _entry_json(row) -> str:
     """``_entry`` as JSON text, the stored payload spliced in as it is rather than parsed and
     encoded again for every stream it goes to."""
-    return f'{json.dumps(_head(row), ensure_ascii=False)[:-1]}, "data": {row["payload"]}}}'
+    return f'{dumps(_head(row))[:-1]},"data":{row["payload"]}}}'
 
 
 def create_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCodec) -> APIRouter:

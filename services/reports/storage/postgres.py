@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -12,6 +11,7 @@ import asyncpg
 from services.reports.domain.report import Report
 from services.reports.storage.group_commit import GroupCommit
 from shared.events.envelope import OutgoingMessage
+from shared.jsontext import dumps
 from shared.postgres.outbox import channel_for
 
 SCHEMA = "reports"
@@ -88,7 +88,7 @@ def _columns(items: Sequence[_Intake]) -> list[list]:
         [r.lat for r in reports],
         [r.description for r in reports],
         [r.address for r in reports],
-        [json.dumps(list(r.photos)) if r.photos else None for r in reports],
+        [dumps(list(r.photos)) if r.photos else None for r in reports],
         [r.reporter_hidden for r in reports],
         [item.idempotency_key for item in items],
         [r.status for r in reports],
@@ -187,7 +187,7 @@ class PostgresReportStore:
             [item.report.report_id for item in fresh],
             [m.topic for m in messages],
             [m.key for m in messages],
-            [json.dumps({k: v.decode() for k, v in m.headers.items()}) for m in messages],
+            [dumps({k: v.decode() for k, v in m.headers.items()}) for m in messages],
             [m.value for m in messages],
             channel_for(SCHEMA),
         )

@@ -1,0 +1,34 @@
+"""shared.jsontext writes what json.dumps would mean, and reads what json.loads would."""
+
+from __future__ import annotations
+
+import json
+
+from shared.jsontext import dumps, dumps_bytes, loads
+
+
+def test_text_reads_back_as_the_standard_library_reads_it():
+    value = {"name": "龙溪街道 · 消防通道", "n": 3, "x": 1.5, "ok": True, "none": None, "list": [1, "a"]}
+    text = dumps(value)
+    assert json.loads(text) == value
+    assert "龙溪街道" in text  # UTF-8 as it is, not \u-escaped
+    assert dumps_bytes(value) == text.encode()
+
+
+def test_keys_that_are_not_strings_become_strings_as_with_json_dumps():
+    assert json.loads(dumps({1: "a", 2.5: "b"})) == json.loads(json.dumps({1: "a", 2.5: "b"}))
+
+
+def test_an_integer_beyond_64_bits_is_written_exactly():
+    big = 2**70 + 1
+    assert json.loads(dumps({"n": big})) == {"n": big}
+
+
+def test_reading_takes_text_bytes_and_a_view_of_bytes():
+    data = b'\x01{"a": [1, 2]}'
+    assert loads('{"a": [1, 2]}') == loads(data[1:]) == loads(memoryview(data)[1:]) == {"a": [1, 2]}
+
+
+def test_a_number_beyond_a_double_is_read_as_the_standard_library_reads_it():
+    assert loads(b"[1e400]") == json.loads("[1e400]")
+    assert loads(memoryview(b"[1e400]")) == [float("inf")]
