@@ -23,18 +23,22 @@ def _utf8(value: bytes) -> bool:
     return True
 
 
+def _sanitised(record: ConsumerRecord) -> ConsumerRecord:
+    if all(v.isascii() or _utf8(v) for _, v in record.headers):
+        return record
+    headers = [(k, v if _utf8(v) else v.decode("utf-8", "replace").encode()) for k, v in record.headers]
+    return dataclasses.replace(record, headers=headers)
+
+
 async def _tolerant_parser(records: tuple[ConsumerRecord, ...], original: Any) -> Any:
-    # faststream decodes every header as UTF-8; a binary header would stop the record before it
-    # could be dead-lettered. Parse a sanitised copy, but hand the untouched records on.
-    safe = tuple(
-        dataclasses.replace(
-            r, headers=[(k, v if _utf8(v) else v.decode("utf-8", "replace").encode()) for k, v in r.headers]
-        )
-        if any(not v.isascii() and not _utf8(v) for _, v in r.headers)
-        else r
-        for r in records
-    )
-    message = await original(safe)
+    # faststream builds its message from every record of the batch (each one's headers decoded
+    # into a dict, its body listed) for a body, headers and an id the handler does not use: it
+    # takes the records themselves, and the EventConsumer decodes them. So faststream parses only
+    # the first and the last record (the message id names their offsets), and the batch goes on
+    # whole and untouched. faststream decodes headers as UTF-8, so a binary header in either is
+    # replaced in the copy it parses; the record is dead-lettered by the EventConsumer, not here.
+    ends = (records[0], records[-1]) if len(records) > 1 else records
+    message = await original(tuple(_sanitised(r) for r in ends))
     message.raw_message = records
     return message
 

@@ -210,3 +210,22 @@ def test_one_subscription_is_one_consumer_group(broker):
             broker, {"reports": RecordingConsumer("notify"), "wishes": RecordingConsumer("routing")},
             settings=SETTINGS,
         )
+
+
+async def test_a_batch_reaches_process_whole_and_untouched_whichever_record_has_a_binary_header(broker):
+    consumer = RecordingConsumer("routing")
+    subscribe(broker, {"reports": consumer}, settings=SETTINGS)
+    messages = [encode(_report(f"r-{i}"), source="/test") for i in range(5)]
+    binary = [("trace-bin", b"\xff\xfe")]
+    records = tuple(
+        _record([*m.headers.items(), *(binary if i % 2 == 0 else [])], m.value, offset=i)
+        for i, m in enumerate(messages)
+    )
+
+    async with TestKafkaBroker(broker):
+        (subscriber,) = broker.subscribers
+        await subscriber.process_message(records)
+
+    assert len(consumer.batches) == 1
+    assert all(a is b for a, b in zip(consumer.batches[0], records, strict=True))
+    assert [_decoded(r).id for r in consumer.batches[0][1::2]] == [messages[1].event_id, messages[3].event_id]
