@@ -47,6 +47,15 @@ def faults_section(faults: dict | None, commit: str | None) -> list[str]:
                 f"{len(other)} of {len(tests)} tests last ran on other code than this run's ({commit}), "
                 "or before the file said which: `make faults` at this commit brings them up to date."
             )
+            own = [t for t in tests.values() if t.get("commit") == commit]
+            if own:
+                # The totals above add up whichever code each test ran on; say this code's own.
+                sums = {c: sum(t[c] for t in own if isinstance(t.get(c), int)) for c in COLUMNS}
+                L.append(
+                    f"The {len(own)} that ran on {commit}: {_count(sums['reports_driven'])} reports driven, "
+                    f"{_count(sums['faults_injected'])} faults injected, {_count(sums['lost'])} lost, "
+                    f"{_count(sums['duplicated'])} duplicated."
+                )
     L += [
         "",
         "| test | outcome | reports driven | faults injected | lost | duplicated | seconds "

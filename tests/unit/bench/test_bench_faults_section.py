@@ -65,3 +65,18 @@ def test_a_failed_test_and_figures_from_other_code_are_called_out():
 
 def test_without_the_file_the_section_says_how_to_get_it():
     assert "Run the fault suite, then the benchmark" in "\n".join(faults_section(None, "abc1234"))
+
+
+def test_with_tests_of_other_code_the_totals_of_this_code_are_given_apart():
+    lines = faults_section(
+        _faults({
+            "test_a": _test("passed", "abc1234", reports_driven=300, faults_injected=3),
+            "test_b": _test("passed", "abc1234", reports_driven=100, duplicated=0),
+            "test_c": _test("failed", "0ld0ld0", reports_driven=100, faults_injected=1, lost=200),
+        }),
+        "abc1234",
+    )
+    text = "\n".join(lines)
+
+    assert "1 of 3 tests last ran on other code than this run's (abc1234)" in text
+    assert "The 2 that ran on abc1234: 400 reports driven, 3 faults injected, 0 lost, 0 duplicated." in text
