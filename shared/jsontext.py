@@ -1,26 +1,41 @@
-"""JSON out and in, fast: orjson, with the standard library for what orjson refuses.
+"""JSON out and in, fast: orjson, with the standard library wherever the two would differ.
 
-The hot paths encode JSON for every event: each outbox row's headers and each stored payload (the
-jsonb codec), each span's name and attributes (the span files), each dashboard entry. The standard
-library's encoder was a few per cent of a consuming service's CPU; orjson does the same in a
-fraction. It refuses integers beyond 64 bits, which a payload may hold; those take the standard
-library's way instead of failing. Reading, numbers beyond a double (which PostgreSQL's jsonb
-keeps) are read by the standard library, and integers beyond 64 bits come back as floats. Text is
-UTF-8, not escaped (``ensure_ascii=False``), compact, and keys that are not strings are written
-as strings, as ``json.dumps`` does.
+The hot paths pass JSON for every event: the outbox rows' headers (written by intake as text,
+by the other services through the jsonb codec, and read back by every relay through it), each
+span's name and attributes (the span files), each dashboard entry's head. The standard library
+took a few microseconds each time, a few per cent of a consuming service's CPU; orjson does the
+same in a fraction. Where orjson would give another answer than ``json``, ``json`` gives it:
+
+- writing, what orjson refuses (integers beyond 64 bits) or would write where ``json.dumps``
+  refuses (datetimes, dataclasses; ``str`` and ``int`` subclasses such as enums go the standard
+  library's way too). Still different: a ``uuid.UUID`` is written as its text, another enum as
+  its value, and NaN and the infinities as ``null`` (``json.dumps`` writes ``NaN``, which no JSON
+  reader, PostgreSQL's included, takes);
+- reading, numbers orjson would round: a run of 20 or more digits (an integer beyond 64 bits,
+  which orjson reads as a float) or a number beyond a double (which PostgreSQL's jsonb keeps).
+
+Text is UTF-8, not escaped (``ensure_ascii=False``), compact, and keys that are not strings are
+written as strings, as ``json.dumps`` does.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import orjson
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS
+_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_LONG_NUMBER = re.compile(rb"\d{20}")
 
 
 def dumps_bytes(value: object) -> bytes:
-    """``value`` as UTF-8 JSON."""
+    """``value`` as UTF-8 JSON; TypeError for what ``json.dumps`` refuses."""
     try:
         return orjson.dumps(value, option=_OPTIONS)
     except orjson.JSONEncodeError:
@@ -33,8 +48,11 @@ def dumps(value: object) -> str:
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> object:
-    """JSON text or UTF-8 bytes as Python objects."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
+    """JSON text or UTF-8 bytes as Python objects, numbers as exactly as ``json.loads`` reads them."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _LONG_NUMBER.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(bytes(raw))

@@ -50,7 +50,10 @@ def faults_section(faults: dict | None, commit: str | None) -> list[str]:
             own = [t for t in tests.values() if t.get("commit") == commit]
             if own:
                 # The totals above add up whichever code each test ran on; say this code's own.
-                sums = {c: sum(t[c] for t in own if isinstance(t.get(c), int)) for c in COLUMNS}
+                sums = {
+                    c: sum(counted) if (counted := [t[c] for t in own if isinstance(t.get(c), int)]) else None
+                    for c in COLUMNS
+                }
                 L.append(
                     f"The {len(own)} that ran on {commit}: {_count(sums['reports_driven'])} reports driven, "
                     f"{_count(sums['faults_injected'])} faults injected, {_count(sums['lost'])} lost, "

@@ -13,7 +13,7 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 from shared.events.cases import CaseOpenedV1
 from shared.events.envelope import OutgoingMessage, decode, encode
 from shared.events.reports import ReportSubmittedV1
-from shared.kafka.subscription import subscribe
+from shared.kafka.subscription import _tolerant_parser, subscribe
 from shared.settings import PlatformSettings
 
 SETTINGS = PlatformSettings(
@@ -229,3 +229,29 @@ async def test_a_batch_reaches_process_whole_and_untouched_whichever_record_has_
     assert len(consumer.batches) == 1
     assert all(a is b for a, b in zip(consumer.batches[0], records, strict=True))
     assert [_decoded(r).id for r in consumer.batches[0][1::2]] == [messages[1].event_id, messages[3].event_id]
+
+
+async def test_faststream_parses_only_a_batchs_ends_and_the_handler_gets_every_record():
+    messages = [encode(_report(f"r-{i}"), source="/test") for i in range(4)]
+    binary = [("trace-bin", b"\xff\xfe")]
+    records = tuple(
+        _record([*m.headers.items(), *binary], m.value, offset=i) for i, m in enumerate(messages)
+    )
+    parsed: list[tuple[ConsumerRecord, ...]] = []
+
+    class Message:
+        raw_message: object = None
+
+    async def original(batch):
+        parsed.append(batch)
+        return Message()
+
+    message = await _tolerant_parser(records, original)
+    single = await _tolerant_parser(records[:1], original)
+
+    assert message.raw_message is records and single.raw_message == records[:1]
+    (ends, one) = parsed
+    assert [r.offset for r in ends] == [0, 3] and [r.offset for r in one] == [0]
+    # The copies faststream parses have readable headers; the records handed on are untouched.
+    assert all(dict(r.headers)["trace-bin"] == "\ufffd\ufffd".encode() for r in (*ends, *one))
+    assert all(dict(r.headers)["trace-bin"] == b"\xff\xfe" for r in records)

@@ -21,6 +21,7 @@ async def test_jsonb_round_trips_through_the_server(database_url):
         assert row["street"] == "龙溪"
         assert row["n"] == 2**70
         assert row["doc"]["街道"] == "龙溪" and row["doc"]["list"] == [1, None, True]
+        assert row["doc"]["n"] == 2**70 and isinstance(row["doc"]["n"], int)
         assert row["doc"]["nested"] == {"k": "v"} and row["doc"]["x"] == 0.25
         # Arrays of jsonb, as the outbox writes its headers.
         docs = await pool.fetchval("SELECT $1::jsonb[]", [{"a": "1"}, {"b": "2"}])

@@ -80,3 +80,15 @@ def test_with_tests_of_other_code_the_totals_of_this_code_are_given_apart():
 
     assert "1 of 3 tests last ran on other code than this run's (abc1234)" in text
     assert "The 2 that ran on abc1234: 400 reports driven, 3 faults injected, 0 lost, 0 duplicated." in text
+
+
+def test_a_count_no_test_of_this_code_has_is_not_given_as_zero():
+    lines = faults_section(
+        _faults({
+            "test_a": _test("passed", "abc1234", reports_driven=300),
+            "test_b": _test("passed", "0ld0ld0", faults_injected=5),
+        }),
+        "abc1234",
+    )
+
+    assert "The 1 that ran on abc1234: 300 reports driven, - faults injected, 0 lost, 0 duplicated." in lines

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
+from datetime import UTC, datetime
+
+import pytest
 
 from shared.jsontext import dumps, dumps_bytes, loads
 
@@ -19,9 +24,31 @@ def test_keys_that_are_not_strings_become_strings_as_with_json_dumps():
     assert json.loads(dumps({1: "a", 2.5: "b"})) == json.loads(json.dumps({1: "a", 2.5: "b"}))
 
 
-def test_an_integer_beyond_64_bits_is_written_exactly():
+def test_an_integer_beyond_64_bits_is_written_and_read_exactly():
     big = 2**70 + 1
     assert json.loads(dumps({"n": big})) == {"n": big}
+    assert loads(dumps({"n": big})) == {"n": big}
+    assert loads(memoryview(b'\x01{"n": %d}' % big)[1:]) == {"n": big}
+    assert loads(b"[18446744073709551615]") == [2**64 - 1]  # the largest orjson reads itself
+
+
+def test_what_json_dumps_refuses_is_refused():
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    for value in (datetime(2026, 12, 2, 8, 0), {"at": datetime(2026, 12, 2, tzinfo=UTC)}, Point(1)):
+        with pytest.raises(TypeError):
+            json.dumps(value)
+        with pytest.raises(TypeError):
+            dumps(value)
+
+
+def test_str_subclasses_are_written_as_json_dumps_writes_them():
+    class Kind(enum.StrEnum):
+        HAZARD = "hazard"
+
+    assert dumps({"kind": Kind.HAZARD}) == '{"kind":"hazard"}'
 
 
 def test_reading_takes_text_bytes_and_a_view_of_bytes():
