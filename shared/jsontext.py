@@ -11,8 +11,9 @@ same in a fraction. Where orjson would give another answer than ``json``, ``json
   library's way too). Still different: a ``uuid.UUID`` is written as its text, another enum as
   its value, and NaN and the infinities as ``null`` (``json.dumps`` writes ``NaN``, which no JSON
   reader, PostgreSQL's included, takes);
-- reading, numbers orjson would round: a run of 20 or more digits (an integer beyond 64 bits,
-  which orjson reads as a float) or a number beyond a double (which PostgreSQL's jsonb keeps).
+- reading, numbers orjson would round or refuse: an integer beyond 64 bits (orjson reads it as a
+  float, so a document with a float that large is read again) or a number beyond a double (which
+  PostgreSQL's jsonb keeps).
 
 Text is UTF-8, not escaped (``ensure_ascii=False``), compact, and keys that are not strings are
 written as strings, as ``json.dumps`` does.
@@ -21,7 +22,6 @@ written as strings, as ``json.dumps`` does.
 from __future__ import annotations
 
 import json
-import re
 
 import orjson
 
@@ -31,7 +31,7 @@ _OPTIONS = (
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
-_LONG_NUMBER = re.compile(rb"\d{20}")
+_ROUNDED = float(2**63)  # orjson reads integers as floats from about here on (beyond u64)
 
 
 def dumps_bytes(value: object) -> bytes:
@@ -49,10 +49,25 @@ def dumps(value: object) -> str:
 
 def loads(data: bytes | bytearray | memoryview | str) -> object:
     """JSON text or UTF-8 bytes as Python objects, numbers as exactly as ``json.loads`` reads them."""
-    raw = data.encode() if isinstance(data, str) else data
-    if _LONG_NUMBER.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(bytes(raw))
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
+    return json.loads(bytes(data) if isinstance(data, memoryview) else data) if _rounded(value) else value
+
+
+def _rounded(value: object) -> bool:
+    """Whether a float as large as an integer orjson would have rounded is in ``value``."""
+    kind = type(value)
+    if kind is float:
+        return not -_ROUNDED < value < _ROUNDED  # type: ignore[operator]
+    if kind is dict:
+        values = value.values()  # type: ignore[union-attr]
+    elif kind is list:
+        values = value  # type: ignore[assignment]
+    else:
+        return False
+    for item in values:
+        if type(item) is not str and _rounded(item):
+            return True
+    return False

@@ -30,6 +30,10 @@ def test_an_integer_beyond_64_bits_is_written_and_read_exactly():
     assert loads(dumps({"n": big})) == {"n": big}
     assert loads(memoryview(b'\x01{"n": %d}' % big)[1:]) == {"n": big}
     assert loads(b"[18446744073709551615]") == [2**64 - 1]  # the largest orjson reads itself
+    assert loads(b"[-9223372036854775809]") == [-(2**63) - 1]
+    nested = loads(b'{"a": {"b": ["x", 1.5, 36893488147419103232]}}')
+    assert nested == {"a": {"b": ["x", 1.5, 2**65]}} and type(nested["a"]["b"][2]) is int
+    assert loads(b'{"f": 1e19}') == {"f": 1e19}
 
 
 def test_what_json_dumps_refuses_is_refused():
