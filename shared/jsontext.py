@@ -52,8 +52,11 @@ def loads(data: bytes | bytearray | memoryview | str) -> object:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
-    return json.loads(bytes(data) if isinstance(data, memoryview) else data) if _rounded(value) else value
+        pass  # the standard library reads it, or says what is wrong with it
+    else:
+        if not _rounded(value):
+            return value
+    return json.loads(bytes(data) if isinstance(data, memoryview) else data)
 
 
 def _rounded(value: object) -> bool:

@@ -11,6 +11,12 @@ def _count(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else "-"
 
 
+def _total(tests: list[dict], column: str) -> str:
+    """The column's sum over the tests that have it; "-" when none has."""
+    counts = [t[column] for t in tests if isinstance(t.get(column), int)]
+    return _count(sum(counts)) if counts else "-"
+
+
 def faults_section(faults: dict | None, commit: str | None) -> list[str]:
     """The suite's totals, then one row per test: outcome, counts, and when and on what code it ran."""
     L = ["## Faults", ""]
@@ -50,14 +56,10 @@ def faults_section(faults: dict | None, commit: str | None) -> list[str]:
             own = [t for t in tests.values() if t.get("commit") == commit]
             if own:
                 # The totals above add up whichever code each test ran on; say this code's own.
-                sums = {
-                    c: sum(counted) if (counted := [t[c] for t in own if isinstance(t.get(c), int)]) else None
-                    for c in COLUMNS
-                }
                 L.append(
-                    f"The {len(own)} that ran on {commit}: {_count(sums['reports_driven'])} reports driven, "
-                    f"{_count(sums['faults_injected'])} faults injected, {_count(sums['lost'])} lost, "
-                    f"{_count(sums['duplicated'])} duplicated."
+                    f"The {len(own)} that ran on {commit}: {_total(own, 'reports_driven')} reports driven, "
+                    f"{_total(own, 'faults_injected')} faults injected, {_total(own, 'lost')} lost, "
+                    f"{_total(own, 'duplicated')} duplicated."
                 )
     L += [
         "",

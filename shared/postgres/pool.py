@@ -34,8 +34,8 @@ def _jsonb_in(data: bytes) -> object:
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb in and out as Python objects, so storage code never hand-serialises. orjson, in the
-    # binary form: every outbox row's headers and every stored payload pass here, and the stdlib
-    # encoder was a few per cent of a consuming service's CPU.
+    # binary form: the outbox rows' headers pass here (written by routing and notify, read back by
+    # every relay), and the standard library was a few per cent of a consuming service's CPU.
     await conn.set_type_codec(
         "jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary"
     )
