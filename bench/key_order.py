@@ -14,6 +14,11 @@ and the WAL they wrote, per report. No assertion: it measures.
 ``--compare keys`` writes version-7 ids to both schemas instead, and gives the reports of schema
 ``keyed`` an ``Idempotency-Key`` each (a random UUID, as the rider app sends) where those of schema
 ``unkeyed`` have none: what the unique (reporter, key) index costs when every report has a key.
+
+``--compare routes`` writes version-7 ids to both and marks the reports routed two ways: schema
+``wide`` updates each report's row (its case and community, indexed there), as intake's case
+follower did before migration 0006; schema ``narrow`` has no such columns in ``reports`` and
+inserts a row into ``report_routes`` instead, as the follower does now.
 """
 
 from __future__ import annotations
@@ -37,9 +42,11 @@ MAKERS: dict[str, Callable[[], str]] = {"v4": lambda: str(uuid.uuid4()), "v7": n
 # --compare keys: the same ids on both sides; the reports of "keyed" carry idempotency keys.
 KEYED: dict[str, Callable[[], str]] = {"unkeyed": new_id, "keyed": new_id}
 
-SCHEMA = """
-CREATE SCHEMA {s};
-SET search_path = {s};
+# --compare routes: what makes the two schemas differ; every other comparison writes "wide" ones.
+ROUTES: dict[str, Callable[[], str]] = {"wide": new_id, "narrow": new_id}
+
+REPORTS = {
+    "wide": """
 CREATE TABLE reports (
     report_id uuid PRIMARY KEY, reporter_id text NOT NULL, kind text NOT NULL, category text NOT NULL,
     lon float8 NOT NULL, lat float8 NOT NULL, description text NOT NULL, idempotency_key text,
@@ -48,6 +55,26 @@ CREATE TABLE reports (
 CREATE INDEX reports_by_reporter ON reports (reporter_id, submitted_at DESC);
 CREATE INDEX reports_by_community ON reports (community_code, submitted_at DESC);
 CREATE INDEX reports_by_case ON reports (case_id);
+""",
+    "narrow": """
+CREATE TABLE reports (
+    report_id uuid PRIMARY KEY, reporter_id text NOT NULL, kind text NOT NULL, category text NOT NULL,
+    lon float8 NOT NULL, lat float8 NOT NULL, description text NOT NULL, idempotency_key text,
+    status text NOT NULL, submitted_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+    UNIQUE (reporter_id, idempotency_key));
+CREATE INDEX reports_by_reporter ON reports (reporter_id, submitted_at DESC);
+CREATE TABLE report_routes (
+    report_id uuid PRIMARY KEY, case_id uuid NOT NULL, status text NOT NULL, community_code text,
+    submitted_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+CREATE INDEX report_routes_by_case ON report_routes (case_id);
+CREATE INDEX report_routes_by_community ON report_routes (community_code, submitted_at DESC);
+""",
+}
+
+SCHEMA = """
+CREATE SCHEMA {s};
+SET search_path = {s};
+{reports}
 CREATE TABLE cases (
     case_id uuid PRIMARY KEY, report_id uuid NOT NULL UNIQUE, community_code text, status text NOT NULL,
     opened_at timestamptz NOT NULL);
@@ -83,6 +110,14 @@ UPDATE {s}.reports AS r SET status = 'routed', case_id = u.c, community_code = x
 FROM unnest($1::uuid[], $2::uuid[]) AS u(r, c) JOIN {s}.cases AS x ON x.case_id = u.c
 WHERE r.report_id = u.r
 """
+ROUTED_NARROW = """
+INSERT INTO {s}.report_routes AS y (report_id, case_id, status, community_code, submitted_at, updated_at)
+SELECT u.r, u.c, 'routed', x.community_code, r.submitted_at, now()
+FROM unnest($1::uuid[], $2::uuid[]) AS u(r, c) JOIN {s}.cases AS x ON x.case_id = u.c
+JOIN {s}.reports AS r ON r.report_id = u.r
+ON CONFLICT (report_id) DO UPDATE SET case_id = excluded.case_id, status = excluded.status,
+    community_code = excluded.community_code, updated_at = excluded.updated_at
+"""
 
 
 async def _write_batch(
@@ -103,7 +138,8 @@ async def _write_batch(
         await conn.execute(DEADLINES.format(s=schema), case_ids)
     async with conn.transaction():
         await conn.execute(INBOX.format(s=schema), "reports", case_events)
-        await conn.execute(ROUTED.format(s=schema), report_ids, case_ids)
+        routed = ROUTED_NARROW if schema == "narrow" else ROUTED
+        await conn.execute(routed.format(s=schema), report_ids, case_ids)
     waited = time.perf_counter() - started
     wal = await conn.fetchval("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1)", lsn)
     return waited, float(wal)
@@ -118,7 +154,7 @@ async def measure(
     conn = await asyncpg.connect(server.start())
     try:
         for schema in makers:
-            await conn.execute(SCHEMA.format(s=schema))
+            await conn.execute(SCHEMA.format(s=schema, reports=REPORTS.get(schema, REPORTS["wide"])))
         await conn.execute("CHECKPOINT")
         waited, wal = dict.fromkeys(makers, 0.0), dict.fromkeys(makers, 0.0)
         rnd = random.Random(7)
@@ -152,13 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=50, help="reports per statement, as in a busy batch")
     p.add_argument(
         "--compare",
-        choices=("ids", "keys"),
+        choices=("ids", "keys", "routes"),
         default="ids",
-        help="ids: random (v4) against time-ordered (v7) ids; keys: reports with and without keys",
+        help="ids: random (v4) against time-ordered (v7) ids; keys: reports with and without keys; "
+        "routes: marking reports routed by updating their rows against inserting narrow ones",
     )
     p.add_argument("--riders", type=int, default=50, help="distinct reporters the reports come from")
     a = p.parse_args(argv)
-    makers = KEYED if a.compare == "keys" else MAKERS
+    makers = {"ids": MAKERS, "keys": KEYED, "routes": ROUTES}[a.compare]
     for schema, row in asyncio.run(measure(a.reports, a.batch, makers, a.riders)).items():
         print(f"{schema}: {row['ms_per_report']:.3f} ms, {row['wal_kb_per_report']:.2f} KB of WAL a report")
     return 0

@@ -30,13 +30,14 @@ async def test_every_report_is_routed_recorded_and_followed_at_each_batch_size(
         )
         inbox = await conn.fetchval("SELECT count(*) FROM routing.inbox")
         followed = await conn.fetch(
-            "SELECT r.status, r.case_id = c.case_id AS on_its_case, count(*) AS n FROM reports.reports r "
+            "SELECT r.status, r.case_id = c.case_id AS on_its_case, count(*) AS n "
+            "FROM reports.report_state r "
             "LEFT JOIN routing.cases c ON c.report_id = r.report_id "
             "LEFT JOIN routing.case_reports j ON j.report_id = r.report_id "
             "WHERE j.report_id IS NULL GROUP BY 1, 2"
         )
         joined_followed = await conn.fetchval(
-            "SELECT count(*) FROM reports.reports r JOIN routing.case_reports j USING (report_id) "
+            "SELECT count(*) FROM reports.report_state r JOIN routing.case_reports j USING (report_id) "
             "WHERE r.status = 'routed' AND r.case_id = j.case_id"
         )
     finally:

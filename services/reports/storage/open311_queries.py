@@ -43,20 +43,25 @@ def _stored(row: asyncpg.Record) -> ServiceRequest:
     return ServiceRequest(**{**dict(row), "report_id": str(row["report_id"])})
 
 
-def _reach_clause(reach: Reach, args: list[object]) -> str | None:
+def _reach(reach: Reach, args: list[object]) -> tuple[str, str | None]:
+    """The view to search and the condition that keeps to the caller's reach.
+
+    A community's or a street's reports are all routed: they are read from the routed view, which
+    orders a community's by its (community, submitted_at) index instead of sorting every report.
+    """
     if reach.everything:
-        return None
+        return "report_state", None
     if reach.reporter_id is not None:
         args.append(reach.reporter_id)
-        return f"reporter_id = ${len(args)}"
+        return "report_state", f"reporter_id = ${len(args)}"
     if reach.community_code is not None:
         args.append(reach.community_code)
-        return f"community_code = ${len(args)}"
+        return "routed_report_state", f"community_code = ${len(args)}"
     if reach.street_code is not None:
         # community codes are the 9-digit street code followed by three digits
         args.append(reach.street_code)
-        return f"starts_with(community_code, ${len(args)})"
-    return "false"
+        return "routed_report_state", f"starts_with(community_code, ${len(args)})"
+    return "report_state", "false"
 
 
 def _filter_clauses(wanted: RequestFilter, args: list[object]) -> list[str]:
@@ -78,8 +83,19 @@ def _filter_clauses(wanted: RequestFilter, args: list[object]) -> list[str]:
     return clauses
 
 
+def search(reach: Reach, wanted: RequestFilter, *, limit: int) -> tuple[str, list[object]]:
+    """The statement that finds the reports within reach matching the filter, and its arguments."""
+    args: list[object] = []
+    source, within = _reach(reach, args)
+    clauses = [c for c in (within, *_filter_clauses(wanted, args)) if c]
+    args.append(limit)
+    where = " AND ".join(clauses) or "true"
+    statement = f"SELECT {_COLUMNS} FROM {source} WHERE {where} ORDER BY submitted_at DESC LIMIT ${len(args)}"
+    return statement, args
+
+
 class Open311Queries:
-    """Read-only searches over the reports table for the Open311 façade."""
+    """Read-only searches over the reports (the view report_state) for the Open311 façade."""
 
     def __init__(self, *, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -88,16 +104,8 @@ class Open311Queries:
         self, reach: Reach, wanted: RequestFilter, *, limit: int = MAX_REQUESTS
     ) -> list[ServiceRequest]:
         """Reports within reach matching the filter, newest first."""
-        args: list[object] = []
-        clauses = [c for c in (_reach_clause(reach, args), *_filter_clauses(wanted, args)) if c]
-        args.append(limit)
-        where = " AND ".join(clauses) or "true"
-        rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM reports WHERE {where} "
-            f"ORDER BY submitted_at DESC LIMIT ${len(args)}",
-            *args,
-        )
-        return [_stored(r) for r in rows]
+        statement, args = search(reach, wanted, limit=limit)
+        return [_stored(r) for r in await self._pool.fetch(statement, *args)]
 
     async def one(self, reach: Reach, report_id: str) -> ServiceRequest | None:
         """One report within reach, or None if it is unknown or out of reach."""

@@ -16,6 +16,8 @@ from shared.postgres.outbox import channel_for
 
 SCHEMA = "reports"
 
+# Reads go through the view report_state: each report (intake's row) with where its case stands
+# (report_routes, from the case events; none before routing).
 _COLUMNS = (
     "report_id, reporter_id, kind, category, severity, lon, lat, description, address, photos, "
     "reporter_hidden, status, submitted_at, case_id, community_code"
@@ -61,7 +63,7 @@ _INSERT_MANY_WITH_EVENTS = f"""
 """
 
 _EXISTING = f"""
-    SELECT {_COLUMNS}, idempotency_key FROM reports
+    SELECT {_COLUMNS}, idempotency_key FROM report_state
     WHERE (reporter_id, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 """
 
@@ -217,7 +219,7 @@ class PostgresReportStore:
     async def get(self, report_id: str) -> ReportRecord | None:
         """A report with where its case stands, or None."""
         row = await self._pool.fetchrow(
-            f"SELECT {_COLUMNS}, street_code, co_owner_code, status_notes FROM reports "
+            f"SELECT {_COLUMNS}, street_code, co_owner_code, status_notes FROM report_state "
             "WHERE report_id = $1::uuid",
             report_id,
         )
@@ -235,10 +237,29 @@ class PostgresReportStore:
     async def list_by_reporter(self, reporter_id: str, *, limit: int = 100) -> list[asyncpg.Record]:
         """A worker's own reports, newest first."""
         return await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = $1 ORDER BY submitted_at DESC LIMIT $2",
+            f"SELECT {_COLUMNS} FROM report_state WHERE reporter_id = $1 "
+            "ORDER BY submitted_at DESC LIMIT $2",
             reporter_id,
             limit,
         )
+
+
+# One narrow row a routed report (its key and two indexes) instead of a new version of the wide
+# reports row (five indexes): migration 0006 and docs/architecture.md say what that saves.
+_ROUTED = """
+    INSERT INTO report_routes AS x (report_id, case_id, status, community_code, street_code,
+        co_owner_code, resolve_by, status_notes, submitted_at, updated_at)
+    SELECT u.report_id, u.case_id, 'routed', u.community_code, u.street_code, u.co_owner_code,
+        u.resolve_by, u.status_notes, r.submitted_at, now()
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+        $7::text[])
+        AS u(report_id, case_id, community_code, street_code, co_owner_code, resolve_by, status_notes)
+    JOIN reports AS r ON r.report_id = u.report_id
+    ON CONFLICT (report_id) DO UPDATE SET case_id = excluded.case_id, status = excluded.status,
+        community_code = excluded.community_code, street_code = excluded.street_code,
+        co_owner_code = excluded.co_owner_code, resolve_by = coalesce(excluded.resolve_by, x.resolve_by),
+        status_notes = excluded.status_notes, updated_at = excluded.updated_at
+"""
 
 
 @dataclass(frozen=True)
@@ -257,8 +278,9 @@ class Routed:
 async def mark_routed(conn: asyncpg.Connection, routed: Sequence[Routed]) -> None:
     """Record that reports are on a case and who owns them: one statement for all of them.
 
-    The same as one UPDATE per item, in order: a later item for the same report overwrites an
-    earlier one, and a resolve deadline is kept unless a later item brings another.
+    The same as applying the items one by one, in order: a later item for the same report
+    overwrites an earlier one, and a resolve deadline is kept unless a later item brings another.
+    A report this service does not hold is left out, as an update would find no row.
     """
     latest: dict[str, Routed] = {}
     for item in routed:
@@ -270,14 +292,7 @@ async def mark_routed(conn: asyncpg.Connection, routed: Sequence[Routed]) -> Non
         return
     rows = list(latest.values())
     await conn.execute(
-        "UPDATE reports AS r SET status = 'routed', case_id = u.case_id, "
-        "community_code = u.community_code, street_code = u.street_code, "
-        "co_owner_code = u.co_owner_code, resolve_by = coalesce(u.resolve_by, r.resolve_by), "
-        "status_notes = u.status_notes, updated_at = now() "
-        "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
-        "$6::timestamptz[], $7::text[]) "
-        "AS u(report_id, case_id, community_code, street_code, co_owner_code, resolve_by, status_notes) "
-        "WHERE r.report_id = u.report_id",
+        _ROUTED,
         [x.report_id for x in rows],
         [x.case_id for x in rows],
         [x.community_code for x in rows],
@@ -300,7 +315,7 @@ async def follow_case(
 ) -> None:
     """Every report on a case learns its new status, owner and a note for people."""
     await conn.execute(
-        "UPDATE reports SET status = coalesce($2, status), status_notes = $3, "
+        "UPDATE report_routes SET status = coalesce($2, status), status_notes = $3, "
         "community_code = coalesce($4, community_code), street_code = coalesce($5, street_code), "
         "co_owner_code = $6, updated_at = now() WHERE case_id = $1::uuid",
         case_id,
@@ -315,6 +330,6 @@ async def follow_case(
 async def reports_of_case(conn: asyncpg.Connection, case_id: str) -> list[asyncpg.Record]:
     """Every report on a case (the one that opened it and each "me too")."""
     return await conn.fetch(
-        "SELECT report_id, reporter_id, kind, category FROM reports WHERE case_id = $1::uuid",
+        "SELECT report_id, reporter_id, kind, category FROM report_state WHERE case_id = $1::uuid",
         case_id,
     )

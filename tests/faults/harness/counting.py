@@ -137,7 +137,8 @@ async def tally(
     told = None
     if with_reports:
         rows = await deployment.sql(
-            "SELECT report_id::text AS r, case_id FROM reports.reports WHERE report_id = ANY($1::uuid[])",
+            "SELECT report_id::text AS r, case_id FROM reports.report_state "
+            "WHERE report_id = ANY($1::uuid[])",
             list(wanted),
         )
         stored = len(rows)

@@ -136,7 +136,7 @@ async def _state(pool: asyncpg.Pool, reports: list[Report]) -> list[tuple]:
         str(r["report_id"]): r
         for r in await pool.fetch(
             "SELECT report_id, status, status_notes, case_id, community_code, street_code, co_owner_code, "
-            "resolve_by FROM reports WHERE report_id = ANY($1::uuid[])",
+            "resolve_by FROM report_state WHERE report_id = ANY($1::uuid[])",
             [r.report_id for r in reports],
         )
     }
@@ -173,7 +173,7 @@ async def test_case_events_apply_set_based_in_order_as_one_at_a_time_would(store
             await factory.follow_cases(raw, [_traced(e, i)])
 
     def kind(statement: str) -> str:
-        if statement.startswith("UPDATE reports AS r"):
+        if "INSERT INTO report_routes" in statement:
             return "routed"
         return "notify" if "pg_notify" in statement else statement.split()[0].lower()
 
@@ -222,9 +222,9 @@ async def test_a_run_of_routings_is_one_statement(store, pool, factory):
         await factory.follow_cases(conn, [_traced(b, i) for i, b in enumerate(bodies)])  # type: ignore[arg-type]
 
     assert len(conn.statements) == 1
-    rows = await pool.fetch("SELECT status, case_id::text AS case_id FROM reports")
+    rows = await pool.fetch("SELECT status, case_id::text AS case_id FROM report_state")
     assert [(r["status"], r["case_id"]) for r in rows] == [("routed", case_id)] * 50
     notes = await pool.fetchval(
-        "SELECT status_notes FROM reports WHERE report_id = $1::uuid", reports[-1].report_id
+        "SELECT status_notes FROM report_state WHERE report_id = $1::uuid", reports[-1].report_id
     )
     assert notes == progress.joined_note(50)
