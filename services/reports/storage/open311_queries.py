@@ -95,7 +95,8 @@ def search(reach: Reach, wanted: RequestFilter, *, limit: int) -> tuple[str, lis
 
 
 class Open311Queries:
-    """Read-only searches over the reports (the view report_state) for the Open311 façade."""
+    """Read-only searches over the reports (the views report_state and routed_report_state) for the
+    Open311 façade."""
 
     def __init__(self, *, pool: asyncpg.Pool) -> None:
         self._pool = pool
