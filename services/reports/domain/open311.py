@@ -140,9 +140,13 @@ def service_for(kind: str, category: str) -> Service | None:
     return SERVICES.get(service_code(kind, category))
 
 
+# Our statuses that Open311 calls "closed" (a reopened case is open again).
+CLOSED_STATUSES = ("resolved", "closed")
+
+
 def request_status(status: str) -> str:
     """Our report or case status as Open311's: resolved or closed is "closed" (reopen: open again)."""
-    return "closed" if status in ("resolved", "closed") else "open"
+    return "closed" if status in CLOSED_STATUSES else "open"
 
 
 def agency_responsible(status: str, community_code: str | None) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.reports.domain.open311 import ServiceRequest
+from services.reports.domain.open311 import CLOSED_STATUSES, ServiceRequest
 
 MAX_REQUESTS = 1000  # GeoReport v2's default cap on one answer
 
@@ -79,7 +79,10 @@ def _filter_clauses(wanted: RequestFilter, args: list[object]) -> list[str]:
         args.append(wanted.end)
         clauses.append(f"submitted_at <= ${len(args)}")
     if wanted.statuses and set(wanted.statuses) != {"open", "closed"}:
-        clauses.append("status = 'closed'" if "closed" in wanted.statuses else "status <> 'closed'")
+        # Open311's "closed" is each of our statuses request_status calls so.
+        args.append(list(CLOSED_STATUSES))
+        closed = f"status = ANY(${len(args)}::text[])"
+        clauses.append(closed if "closed" in wanted.statuses else f"NOT {closed}")
     return clauses
 
 

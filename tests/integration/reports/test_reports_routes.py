@@ -12,9 +12,16 @@ import pytest
 from alembic import command
 
 from services.reports.main import SPEC
-from services.reports.storage.open311_queries import MAX_REQUESTS, Reach, RequestFilter, search
-from services.reports.storage.postgres import follow_case, reports_of_case
+from services.reports.storage.open311_queries import (
+    MAX_REQUESTS,
+    Open311Queries,
+    Reach,
+    RequestFilter,
+    search,
+)
+from services.reports.storage.postgres import Routed, follow_case, mark_routed, reports_of_case
 from shared.postgres import migrate
+from tests.integration.reports.helpers import add, make_report
 
 pytestmark = pytest.mark.integration
 
@@ -72,8 +79,14 @@ async def test_routed_reports_move_to_their_own_table_and_back(database_url):
             "SELECT count(*) FROM report_state WHERE community_code = '500112002001'"
         ) == 1
 
+        # What changes at 0006 (the waiting report routed, the case resolved) goes back down too.
+        await mark_routed(conn, [Routed(report_id=WAITING, case_id=CASE, community_code="500112002001")])
+        await follow_case(conn, case_id=CASE, status="resolved", status_notes="已处理")
+        at_0006 = [dict(r) for r in await conn.fetch(STATE.format(table="report_state"))]
+        assert [r["status"] for r in at_0006] == ["resolved", "resolved"]
+
         await asyncio.to_thread(command.downgrade, cfg, "0005")
-        assert [dict(r) for r in await conn.fetch(STATE.format(table="reports"))] == before
+        assert [dict(r) for r in await conn.fetch(STATE.format(table="reports"))] == at_0006
         assert await conn.fetchval("SELECT to_regclass('reports.report_state')") is None
         # As 0005 left them: every column of reports, the ones put back too, sampled from 3,000 rows.
         targets = await conn.fetch(
@@ -91,7 +104,7 @@ async def _plan(conn: asyncpg.Connection, statement: str, *args: object) -> str:
 
 
 async def test_reads_through_the_views_use_the_indexes(database_url):
-    """100,000 reports, 90,000 routed over 20 busy communities: each read plans an index, not a
+    """100,000 reports, 90,000 routed over 18 busy communities: each read plans an index, not a
     scan of every report; a community's newest 1,000 come in the index's order, unsorted."""
     await migrate.upgrade(database_url, schema="reports", script_location=SPEC.migrations)
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "reports"})
@@ -120,7 +133,7 @@ async def test_reads_through_the_views_use_the_indexes(database_url):
         assert "report_routes_by_community" in plan and "Seq Scan" not in plan, plan
         assert "Sort" not in plan, plan
 
-        # The community's newest 1,000 of its 4,500, newest first.
+        # The community's newest 1,000 of its 5,000, newest first.
         got = [r["report_id"] for r in await conn.fetch(statement, *args)]
         newest = await conn.fetch(
             "SELECT r.report_id FROM reports r JOIN report_routes x USING (report_id) "
@@ -145,3 +158,26 @@ async def test_reads_through_the_views_use_the_indexes(database_url):
         ]
     finally:
         await conn.close()
+
+
+async def test_open311_status_filters_follow_the_case(store, pool):
+    """Open311 calls resolved and closed "closed": its status filter reads them so, from the case."""
+    resolved, routed, waiting = (make_report(f"w-{i}") for i in range(3))
+    for r in (resolved, routed, waiting):
+        await add(store, r)
+    async with pool.acquire() as conn:
+        await mark_routed(conn, [
+            Routed(report_id=resolved.report_id, case_id=CASE, community_code="500112002001"),
+            Routed(report_id=routed.report_id, case_id=ROUTED, community_code="500112002001"),
+        ])
+        await follow_case(conn, case_id=CASE, status="resolved", status_notes="已处理")
+    queries = Open311Queries(pool=pool)
+
+    async def found(reach: Reach, *statuses: str) -> set[str]:
+        return {r.report_id for r in await queries.find(reach, RequestFilter(statuses=statuses))}
+
+    for reach in (Reach(everything=True), Reach(community_code="500112002001")):
+        assert await found(reach, "closed") == {resolved.report_id}
+        assert await found(reach, "open") == {routed.report_id, waiting.report_id} & await found(reach)
+        assert await found(reach, "open", "closed") == await found(reach)
+    assert await found(Reach(everything=True)) == {resolved.report_id, routed.report_id, waiting.report_id}
