@@ -119,8 +119,9 @@ class ReportsFactory:
     async def follow_cases(self, conn: asyncpg.Connection, events: Sequence[TracedEvent]) -> None:
         """Mirror case events onto their reports, in order (inside the consumer's transaction).
 
-        A run of consecutive openings and joins is one set-based UPDATE, written before any other
-        event of the batch is applied; the others are applied one by one, each in its own span.
+        A run of consecutive openings and joins is one set-based insert into report_routes, written
+        before any other event of the batch is applied; the others are applied one by one, each in
+        its own span.
         """
         run: list[Routed] = []
         for traced in events:

@@ -217,11 +217,14 @@ async def test_a_run_of_routings_is_one_statement(store, pool, factory):
     case_id = await pool.fetchval("SELECT gen_random_uuid()::text")
     bodies: list[EventBody] = [_opened(reports[0], case_id, T0 + timedelta(days=3), T0)]
     bodies += [_joined(r, case_id, i + 2, T0) for i, r in enumerate(reports[1:])]
+    # A report this service does not hold is left out, as an update would have found no row.
+    bodies.append(_joined(make_report("w-elsewhere"), case_id, 51, T0))
     async with pool.acquire() as raw, raw.transaction():
         conn = CountingConnection(raw)
         await factory.follow_cases(conn, [_traced(b, i) for i, b in enumerate(bodies)])  # type: ignore[arg-type]
 
     assert len(conn.statements) == 1
+    assert await pool.fetchval("SELECT count(*) FROM report_routes") == 50
     rows = await pool.fetch("SELECT status, case_id::text AS case_id FROM report_state")
     assert [(r["status"], r["case_id"]) for r in rows] == [("routed", case_id)] * 50
     notes = await pool.fetchval(
