@@ -27,14 +27,16 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-ROUTED_COLUMNS = "case_id, community_code, street_code, co_owner_code, resolve_by, status_notes"
+# What moves from reports to report_routes besides the status and the times.
+MOVED = ("case_id", "community_code", "street_code", "co_owner_code", "resolve_by", "status_notes")
+ROUTED_COLUMNS = ", ".join(MOVED)
 
 # The report's own columns, then where its case stands: the same in both views.
 REPORT_COLUMNS = (
     "r.report_id, r.reporter_id, r.kind, r.category, r.severity, r.lon, r.lat, r.description, "
     "r.address, r.photos, r.reporter_hidden, r.idempotency_key, r.pairing_id"
 )
-CASE_COLUMNS = "x.case_id, x.community_code, x.street_code, x.co_owner_code, x.resolve_by, x.status_notes"
+CASE_COLUMNS = ", ".join(f"x.{column}" for column in MOVED)
 
 STATE_VIEWS = f"""
 CREATE VIEW report_state AS
