@@ -2,7 +2,8 @@
 
 Each service writes its spans to ``spans-<pid>.jsonl`` (shared/telemetry/file_exporter.py). A
 report's trace holds the intake's ``POST /reports`` span, routing's span for its
-``report.submitted`` event and notify's span for the ``case.opened`` that followed; with the
+``report.submitted`` event and notify's span for the ``case.opened`` that followed (or the
+``case.joined``, when the report joined an open case: "me too"); with the
 time the load client scheduled the request, the time the request got one of the client's
 connections and the time the dashboard stream showed it, they cut its end-to-end latency into
 consecutive hops that add up to it exactly.
@@ -30,7 +31,8 @@ HOPS = (
 )
 POST = "POST /reports"
 ROUTED = "routing apply nuanxin.report.submitted"
-NOTIFIED = "notify apply nuanxin.case.opened"
+# A report opens a case or joins an open one ("me too"); either event reaches the feed.
+NOTIFIED = ("notify apply nuanxin.case.opened", "notify apply nuanxin.case.joined")
 
 
 def wall_minus_monotonic_ns() -> int:

@@ -46,6 +46,12 @@ def passthrough_section(pt: dict) -> list[str]:
     return L
 
 
+def _joined(load: dict) -> str:
+    """How many of a load's reports joined an open case, when any did."""
+    n = load.get("joined_case")
+    return f" ({fmt(n)} me too)" if n else ""
+
+
 def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
     """The pipeline, intake to the dashboard stream, with CPU per report."""
     L: list[str] = []
@@ -53,8 +59,9 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         "## Pipeline: intake to the dashboard stream",
         "",
         "Open-loop POST /reports (latency from each request's scheduled time) → reports → routing → "
-        "notify → GET /notify/stream as district staff; matched by report_id. Reports that joined an "
-        'open case ("me too") never reach the feed and are left out of the count.',
+        "notify → GET /notify/stream as district staff; matched by report_id. A report that joined an "
+        'open case ("me too") reaches the stream as that case\'s `case.joined` event and counts like '
+        "any other; how many did is in brackets after the count.",
         "",
         f"Highest sustainable rate: **{fmt(pipe['sustainable_per_s'])} reports/s**"
         f"{' (lower bound)' if pipe['sustainable_is_lower_bound'] else ''}, held for "
@@ -81,7 +88,8 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         L.append(
             f"| {fmt(x['offered'])}{mark} | "
             f"{fmt(x['accepted_per_s'])} | {fmt(x['intake_p50_ms'])} / {fmt(x['intake_p99_ms'])} ms | "
-            f"{fmt(x['throughput_per_s'])} | {x['delivered']}/{x['expected']} | {fmt(x['p50_ms'])} ms | "
+            f"{fmt(x['throughput_per_s'])} | {x['delivered']}/{x['expected']}{_joined(x)} | "
+            f"{fmt(x['p50_ms'])} ms | "
             f"{fmt(x['p99_ms'])} ms | {cores} | {fmt(cpu.get('_machine'), 2)} | "
             f"{'yes' if x['sustained'] else 'no'} |"
         )

@@ -69,6 +69,29 @@ def test_a_reports_hops_are_cut_at_its_span_edges_and_add_up_to_its_latency():
     assert sum(rows[0]) == pytest.approx((seen["r1"] - sched["r1"]) * 1000)
 
 
+def test_a_report_that_joined_an_open_case_is_cut_at_its_joined_event():
+    # "Me too": routing joined r4 to r1's case; notify's span for the case.joined event is in r4's
+    # trace, as the case.opened one is in r1's. Both reports are on the stream, so both are cut.
+    journeys = Journeys()
+    journeys.add(
+        [
+            _span("t1", "POST /reports", 102, 110, **{"nuanxin.report_id": "r1"}),
+            _span("t1", "routing apply nuanxin.report.submitted.v1", 150, 170),
+            _span("t1", "notify apply nuanxin.case.opened.v1", 200, 205),
+            _span("t4", "POST /reports", 103, 111, **{"nuanxin.report_id": "r4"}),
+            _span("t4", "routing apply nuanxin.report.submitted.v1", 150, 170),
+            _span("t4", "notify apply nuanxin.case.joined.v1", 200, 206),
+            _span("t4", "notify apply nuanxin.case.sla_breached.v1", 900, 901),  # not a hop
+        ]
+    )
+    sched = {"r1": 0.100, "r4": 0.101}
+    seen = {"r1": 0.212, "r4": 0.213}
+    rows = journeys.cut(sched, sched, seen, 0)
+    assert len(rows) == 2
+    assert rows[1] == pytest.approx([0, 2, 8, 39, 20, 30, 6, 7])
+    assert sum(rows[1]) == pytest.approx((seen["r4"] - sched["r4"]) * 1000)
+
+
 def test_the_summary_says_what_the_slowest_reports_spent_their_time_on():
     rows = [[0.0, 1.0, 5.0, 40.0, 20.0, 30.0, 5.0, 5.0] for _ in range(199)]
     rows.append([0.0, 1.0, 5.0, 900.0, 20.0, 30.0, 5.0, 5.0])  # one report stuck on the way to routing

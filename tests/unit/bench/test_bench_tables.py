@@ -32,6 +32,20 @@ def test_each_row_shows_the_machine_busy_beside_its_processes():
     assert [[c.strip() for c in row.strip("|").split("|")][at] for row in rows] == ["0.91", "1.95"]
 
 
+def test_each_row_says_how_many_of_its_reports_joined_an_open_case():
+    joined = _load(500, 0.9) | {"joined_case": 1915}
+    pipe = {
+        "rates": [_load(250, 0.5), joined], "sustain_s": 30.0, "sustainable_per_s": 500.0,
+        "sustainable_is_lower_bound": False, "held_short_per_s": 500.0, "max_throughput_per_s": 500.0,
+    }
+    lines = pipeline_section(pipe, None)
+    start = next(i for i, line in enumerate(lines) if line.startswith("| offered/s | accepted/s"))
+    header, _, *rows = lines[start:lines.index("", start)]
+    at = [c.strip() for c in header.strip("|").split("|")].index("on stream / expected")
+    cells = [[c.strip() for c in row.strip("|").split("|")][at] for row in rows]
+    assert cells == ["100/100", "100/100 (1,915 me too)"]
+
+
 def test_the_header_warns_when_something_else_used_the_machine_before_any_load():
     line = busy_machine_line({"broker": 0.07, "reports": 0.01, "others": 0.34})
     assert line is not None and "0.34 cores" in line
