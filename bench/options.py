@@ -22,8 +22,8 @@ class Options:
     # New connections opened at once during a load on intake at 80 % of its best rate (0: none).
     intake_burst: int = 150
     refine_steps: int = 2
-    # A short stage can hold while a backlog grows slowly: the highest held loads are run again
-    # this long, highest first, until one holds (at most sustain_tries of them).
+    # A short stage can hold while a backlog grows slowly: the highest held load is run again this
+    # long, and if it does not hold, loads below it narrow the answer down (at most sustain_tries).
     sustain_s: float = 30.0
     sustain_tries: int = 3
     # Before each load the stack is given up to this long to finish the one before (0: no wait).

@@ -69,7 +69,8 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         f"{fmt(pipe['max_throughput_per_s'])} reports/s."
         + (
             f" The highest load held over a stage was {fmt(pipe['held_short_per_s'])}/s; the last rows "
-            "(marked held for N s) are the check whether the highest held loads hold that long."
+            "(marked held for N s) are the check whether the highest held load holds that long and, if "
+            "not, which load below it does."
             if pipe.get("sustain_checks")
             else ""
         ),

@@ -8,7 +8,7 @@ import time
 
 import asyncpg
 
-from bench import batches, hops, stack
+from bench import batches, hops, stack, sustain
 from bench.console import fmt_ms, log
 from bench.dashboard import SseReader
 from bench.load import http_summary, offer_http, pct
@@ -259,15 +259,17 @@ class PipelineStages:
             await asyncio.sleep(1)
         ok = [r["offered"] for r in rows if r["sustained"]]
         # A stage of a few seconds can hold while the backlog grows by a few percent a second: the
-        # highest held loads run again for sustain_s, highest first, until one holds that long.
+        # highest held load runs again for sustain_s, and if it does not hold that long, the range
+        # below it is narrowed down (bench/sustain.py), at most sustain_tries loads in all.
         checks = []
         if o.sustain_s > o.stage_s:
-            for rate in sorted(set(ok), reverse=True)[: o.sustain_tries]:
+            for _ in range(o.sustain_tries):
+                rate = sustain.next_rate(ok, [(c["offered"], c["sustained"]) for c in checks])
+                if rate is None:
+                    break
                 log(f"pipeline: does {rate:.0f}/s hold for {o.sustain_s:.0f} s?")
                 checks.append(await self.pipeline_stage(rate, o.sustain_s) | {"sustain_check": True})
                 await asyncio.sleep(1)
-                if checks[-1]["sustained"]:
-                    break
         held = [r["offered"] for r in checks if r["sustained"]] if checks else ok
         self.result["stages"]["pipeline"] = {
             "rates": sorted(rows, key=lambda r: r["offered"]),
