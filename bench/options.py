@@ -23,9 +23,10 @@ class Options:
     intake_burst: int = 150
     refine_steps: int = 2
     # A short stage can hold while a backlog grows slowly: the highest held load is run again this
-    # long, and if it does not hold, loads below it narrow the answer down (at most sustain_tries).
+    # long; if it does not hold, the held loads below it until one does, then the range above that
+    # one is narrowed down (bench/sustain.py), at most sustain_tries loads in all.
     sustain_s: float = 30.0
-    sustain_tries: int = 3
+    sustain_tries: int = 4
     # Before each load the stack is given up to this long to finish the one before (0: no wait).
     settle_s: float = 30.0
     geometry_points: int = 1_000_000

@@ -259,8 +259,8 @@ class PipelineStages:
             await asyncio.sleep(1)
         ok = [r["offered"] for r in rows if r["sustained"]]
         # A stage of a few seconds can hold while the backlog grows by a few percent a second: the
-        # highest held load runs again for sustain_s, and if it does not hold that long, the range
-        # below it is narrowed down (bench/sustain.py), at most sustain_tries loads in all.
+        # highest held load runs again for sustain_s; if it does not hold that long, the held loads
+        # below it until one does, then the range above that one is narrowed (bench/sustain.py).
         checks = []
         if o.sustain_s > o.stage_s:
             for _ in range(o.sustain_tries):
