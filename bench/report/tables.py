@@ -61,7 +61,7 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         "Open-loop POST /reports (latency from each request's scheduled time) → reports → routing → "
         "notify → GET /notify/stream as district staff; matched by report_id. A report that joined an "
         'open case ("me too") reaches the stream as that case\'s `case.joined` event and counts like '
-        "any other; how many did is in brackets after the count.",
+        "any other; how many of a load's reports did is in brackets after its count, when any did.",
         "",
         f"Highest sustainable rate: **{fmt(pipe['sustainable_per_s'])} reports/s**"
         f"{' (lower bound)' if pipe['sustainable_is_lower_bound'] else ''}, held for "
