@@ -70,7 +70,8 @@ def pipeline_section(pipe: dict, idle: dict | None) -> list[str]:
         + (
             f" The highest load held over a stage was {fmt(pipe['held_short_per_s'])}/s; the last rows "
             "(marked held for N s) are the check whether the highest held load holds that long and, if "
-            "not, which load below it does."
+            "not, the held loads below it until one does, then loads between that one and the lowest "
+            "that failed."
             if pipe.get("sustain_checks")
             else ""
         ),
