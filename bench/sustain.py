@@ -34,12 +34,13 @@ def next_rate(held_short: Sequence[float], checks: Sequence[tuple[float, bool]])
     lo = max((rate for rate, ok in checks if ok and rate < hi), default=None)
     if lo is None:
         return max((rate for rate in held_short if rate < hi), default=None)
-    return _middle(lo, hi)
+    return middle(lo, hi)
 
 
-def _middle(lo: float, hi: float) -> float | None:
-    """The geometric middle of lo and hi, to 10/s; None when they are close enough already."""
+def middle(lo: float, hi: float) -> float | None:
+    """The geometric middle of lo and hi, to 10/s; None when they are close enough already (or the
+    rounded middle is not between them). The 6-s refinement splits its range with it too."""
     if hi / lo < CLOSE_ENOUGH:
         return None
-    middle = float(round(math.sqrt(lo * hi), -1))
-    return middle if lo < middle < hi else None
+    mid = float(round(math.sqrt(lo * hi), -1))
+    return mid if lo < mid < hi else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 
 import asyncpg
@@ -251,10 +250,10 @@ class PipelineStages:
             bad = [r["offered"] for r in rows if not r["sustained"] and r["offered"] > max(ok, default=0)]
             if not bad:
                 break
-            lo, hi = max(ok, default=min(bad) / 4), min(bad)
-            if hi / lo < 1.15:
+            rate = sustain.middle(max(ok, default=min(bad) / 4), min(bad))
+            if rate is None:
                 break
-            rows.append(await self.pipeline_stage(round(math.sqrt(lo * hi), -1), o.stage_s))
+            rows.append(await self.pipeline_stage(rate, o.stage_s))
             rows[-1]["refinement"] = True
             await asyncio.sleep(1)
         ok = [r["offered"] for r in rows if r["sustained"]]
