@@ -11,6 +11,7 @@ from opentelemetry import trace
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import SpanLimits
 from opentelemetry.sdk.trace import Tracer as SdkTracer
+from opentelemetry.sdk.trace.sampling import DEFAULT_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
 from opentelemetry.util import types
 
@@ -28,6 +29,10 @@ class LeanTracer(trace.Tracer):
         if self._lean:
             self.scope = sdk._instrumentation_scope  # exported with each span
             self._sampler = sdk.sampler
+            # The SDK's default sampler (ParentBased(ALWAYS_ON), no OTEL_TRACES_SAMPLER) decided
+            # inline, as it decides: a root span and a sampled parent's child are recorded and
+            # sampled, an unsampled parent's child is neither; the parent's trace state carries on.
+            self._default_on = sdk.sampler is DEFAULT_ON
             self._ids = sdk.id_generator
             self._random_ids = sdk.id_generator.is_trace_id_random()
             self._processor = sdk.span_processor
@@ -62,9 +67,15 @@ class LeanTracer(trace.Tracer):
         else:
             parent = None
             trace_id = self._ids.generate_trace_id()
-        sampled = self._sampler.should_sample(context, trace_id, name, kind, attributes, ())
-        decision = sampled.decision
-        flags = TraceFlags.SAMPLED if decision.is_sampled() else TraceFlags.DEFAULT
+        if self._default_on:
+            recording = is_sampled = parent is None or parent.trace_flags.sampled
+            trace_state = parent.trace_state if parent is not None else None
+            given = attributes
+        else:
+            sampled = self._sampler.should_sample(context, trace_id, name, kind, attributes, ())
+            decision, trace_state, given = sampled.decision, sampled.trace_state, sampled.attributes
+            recording, is_sampled = decision.is_recording(), decision.is_sampled()
+        flags = TraceFlags.SAMPLED if is_sampled else TraceFlags.DEFAULT
         if parent.trace_flags.random_trace_id if parent is not None else self._random_ids:
             flags |= TraceFlags.RANDOM_TRACE_ID
         span_context = SpanContext(
@@ -72,11 +83,10 @@ class LeanTracer(trace.Tracer):
             self._ids.generate_span_id(),
             is_remote=False,
             trace_flags=_FLAGS[flags],
-            trace_state=sampled.trace_state,
+            trace_state=trace_state,
         )
-        if not decision.is_recording():
+        if not recording:
             return trace.NonRecordingSpan(span_context)
-        given = sampled.attributes
         values = dict(given) if given else {}
         dropped = 0
         limits = self.limits

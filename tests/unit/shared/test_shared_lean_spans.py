@@ -11,7 +11,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, DEFAULT_ON, ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from shared.telemetry.file_exporter import JsonLinesSpanExporter, span_record
@@ -114,6 +114,49 @@ def test_an_unsampled_parent_gives_an_unrecorded_span_in_the_same_trace():
     assert format(span.get_span_context().trace_id, "032x") == "4bf92f3577b34da6a3ce929d0e0e4736"
     span.end()
     assert exporter.get_finished_spans() == ()
+
+
+def _local_parent(sampled: bool) -> otel_context.Context:
+    """A context whose current span is a span of this process (not remote), sampled or not."""
+    parent = trace.SpanContext(
+        0x4BF92F3577B34DA6A3CE929D0E0E4736, 0x00F067AA0BA902B7, is_remote=False,
+        trace_flags=trace.TraceFlags(0x03 if sampled else 0x02),
+        trace_state=trace.TraceState([("nuanxin", "local")]),
+    )
+    return trace.set_span_in_context(trace.NonRecordingSpan(parent))
+
+
+PARENTS = {
+    "root": lambda: extract_from_headers({}),
+    "remote sampled": lambda: extract_from_headers({**PARENT, "tracestate": b"vendor=a,other=b"}),
+    "remote unsampled": lambda: extract_from_headers({**UNSAMPLED_PARENT, "tracestate": b"vendor=a"}),
+    "local sampled": lambda: _local_parent(True),
+    "local unsampled": lambda: _local_parent(False),
+}
+
+
+@pytest.mark.parametrize("parent", list(PARENTS))
+@pytest.mark.parametrize("sampler", [None, ParentBased(ALWAYS_ON)], ids=["default", "configured"])
+def test_the_default_sampler_decided_inline_as_the_sdk_decides(parent, sampler):
+    # None is the SDK's default sampler object, which the lean tracer decides without calling;
+    # an equal sampler configured by hand goes through the sampler's own code.
+    sdk, lean, exporter = _pair(sampler)
+    assert (sdk.sampler is DEFAULT_ON) == (sampler is None)
+    attributes = {"nuanxin.kind": "hazard"}
+    expected = sdk.start_span("x", context=PARENTS[parent](), attributes=attributes)
+    got = lean.start_span("x", context=PARENTS[parent](), attributes=attributes)
+    assert isinstance(got, LeanSpan) == expected.is_recording() == got.is_recording()
+    want, have = expected.get_span_context(), got.get_span_context()
+    assert (have.trace_flags, have.trace_state, have.is_remote) == (
+        want.trace_flags, want.trace_state, want.is_remote
+    )
+    if parent != "root":
+        assert have.trace_id == want.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    expected.end()
+    got.end()
+    exported = exporter.get_finished_spans()
+    assert [dict(s.attributes) for s in exported] == [attributes] * len(exported)
+    assert len(exported) == (2 if parent in ("root", "remote sampled", "local sampled") else 0)
 
 
 def test_the_sdk_tracers_sampler_decides():
