@@ -87,6 +87,45 @@ def test_when_the_cpu_would_allow_the_goal_the_item_does_not_blame_it():
     assert "less than now" not in text
 
 
+def test_when_the_best_load_would_allow_the_goal_the_item_says_what_the_load_at_the_goal_cost():
+    # The best delivered rate came from the largest batches (5,000/s offered, 0.75 ms a report);
+    # the 30-s check at 2,000/s cost more a report, and there two cores fall short of the goal.
+    best = _load(5000, 6, 2400, 8000, False)
+    best["cpu_cores"] = {**CORES, "_machine": 1.95}
+    check = _load(
+        2000, 30, 1700, 2100, False, requests=60_000, accepted=55_800, expected=55_800, delivered=55_800,
+    )
+    check["cpu_cores"] = {**CORES, "_machine": 1.92}
+    rates = [_load(1000, 6, 990, 420, True), _load(2000, 6, 1990, 800, True), best]
+    text = _item(bounds_section(_run(rates, [check], pass_through=18_000, bare=5_000)), "- **Throughput.**")
+
+    # 1.75 cores at 2,400/s: 0.73 ms a report, two cores allow 2,743/s.
+    assert "deliver at most 2,743 reports/s. That is more than 2,000/s, so not the CPU alone." in text
+    # 1.75 cores at 1,700/s: 1.03 ms a report (0.09 of it the bench's), two cores allow 1,943/s.
+    assert (
+        "Over the 30-s load at 2,000/s offered, with the machine 1.92 cores busy, a delivered report "
+        "cost the stack 0.94 ms and the bench 0.09 ms: at that cost the cores deliver at most 1,943 "
+        "reports/s, less than offered, so there the CPU bounds it; it missed the check by accepted 93% "
+        "of its requests (≥95%), delivered 1,700/s, 85% of offered (≥90%), p99 2,100 ms (≤ 1 s)."
+    ) in text
+    assert "The pipeline table says" not in text
+
+
+def test_without_a_long_load_at_the_goal_the_item_reads_the_stage_there():
+    best = _load(5000, 6, 2400, 8000, False)
+    stage = _load(
+        2000, 6, 1950, 1300, False, requests=12_000, accepted=11_900, expected=11_900, delivered=11_900,
+    )
+    rates = [_load(1000, 6, 990, 420, True), _load(1680, 6, 1660, 700, True), stage, best]
+    held = _load(1680, 30, 1665, 740, True)
+    text = _item(bounds_section(_run(rates, [held], pass_through=18_000, bare=5_000)), "- **Throughput.**")
+
+    # 1.75 cores at 1,950/s: 0.90 ms a report, two cores allow 2,229/s: the CPU is not blamed.
+    assert "Over the 6-s load at 2,000/s offered" in text
+    assert "deliver at most 2,229 reports/s; it missed the check by p99 1,300 ms (≤ 1 s)." in text
+    assert "so there the CPU bounds it" not in text
+
+
 def test_the_throughput_item_quotes_the_profile_at_the_lowest_load_not_held():
     def profile(rate: float, top: str, accepted: float) -> dict:
         return {
