@@ -92,29 +92,39 @@ def _while_sampled(profile: dict) -> str:
 
 
 def _missed_conditions(load: dict) -> list[str]:
-    """The sustain check's conditions a load missed, each with its figure and the bar."""
+    """The sustain check's conditions a load missed (as ``bench.stages.pipeline`` judges it), each
+    with its figure and the bar. Shares are cut, not rounded, so a miss never reads as the bar."""
     out = []
     requests, accepted = load.get("requests"), load.get("accepted")
-    if requests and accepted is not None and accepted < 0.95 * requests:
-        out.append(f"accepted {accepted / requests:.0%} of its requests (≥95%)")
+    if not requests:
+        out.append("no requests sent")
+    elif accepted is not None and accepted < 0.95 * requests:
+        out.append(f"accepted {_cut(accepted / requests)} of its requests (≥95%)")
     expected, delivered = load.get("expected"), load.get("delivered")
-    if expected and delivered is not None and delivered < 0.99 * expected:
+    if not expected:
+        out.append("nothing expected on the stream")
+    elif delivered is not None and delivered < 0.99 * expected:
         out.append(f"{delivered:,}/{expected:,} on the stream (≥99%)")
     thr, offered = load.get("throughput_per_s") or 0.0, load["offered"]
     if thr < 0.9 * offered:
-        out.append(f"delivered {thr:,.0f}/s, {thr / offered:.0%} of offered (≥90%)")
+        out.append(f"delivered {thr:,.0f}/s, {_cut(thr / offered)} of offered (≥90%)")
     p99 = load.get("p99_ms")
-    if p99 is None or p99 > 1000:
-        out.append("no p99" if p99 is None else f"p99 {p99:,.0f} ms (≤ 1 s)")
+    if not p99 or p99 > 1000:
+        out.append("no p99" if not p99 else f"p99 {p99:,.0f} ms (≤ 1 s)")
     return out
+
+
+def _cut(share: float) -> str:
+    """A share in whole percent, cut down: 94.6 % reads 94 %, not the 95 % it missed."""
+    return f"{int(share * 100)}%"
 
 
 def _at_goal(pipe: dict, cores: int) -> str:
     """What the longest load that failed at the goal rate or above cost a report, what the machine
     allows at that cost, and which conditions it missed; "" if no such load was measured.
 
-    The best delivered rate comes from the largest batches, where a report costs least; the load
-    that decides the target is at the goal rate, and usually the 30-s check, where it costs more.
+    The best delivered rate usually comes from the largest batches, where a report costs least;
+    the load that decides the target is at the goal rate, usually the 30-s check.
     """
     failed = [
         x for x in all_loads(pipe)
@@ -125,6 +135,8 @@ def _at_goal(pipe: dict, cores: int) -> str:
     load = min(failed, key=lambda x: (-x.get("duration_s", 0.0), x["offered"]))
     per = per_report_ms(load)
     stack, own = _ms(per, STACK), _ms(per, BENCH_OWN)
+    if not stack:
+        return ""
     ceiling = cpu_ceiling(load, cores) or 0.0
     text = (
         f"Over the {load.get('duration_s', 0.0):.0f}-s load at {load['offered']:,.0f}/s offered, with "
@@ -132,9 +144,10 @@ def _at_goal(pipe: dict, cores: int) -> str:
         f"report cost the stack {stack:.2f} ms and the bench {own:.2f} ms: at that cost the cores "
         f"deliver at most {ceiling:,.0f} reports/s"
     )
-    text += ", less than offered, so there the CPU bounds it" if ceiling < load["offered"] else ""
+    below = ceiling < load["offered"]
+    text += ", fewer than offered, so at that load the CPU does bound it. " if below else ". "
     misses = _missed_conditions(load)
-    return text + (f"; it missed the check by {', '.join(misses)}. " if misses else ". ")
+    return text + (f"The check failed on: {', '.join(misses)}. " if misses else "")
 
 
 def _throughput(best: dict, cores: int, profile: dict | None, pipe: dict | None = None) -> str:
@@ -163,7 +176,10 @@ def _throughput(best: dict, cores: int, profile: dict | None, pipe: dict | None 
             f"{(1 - need / stack) * 100:.0f} % less than now. "
         )
     elif ceiling >= GOAL_PER_S:
-        text += f"That is more than {GOAL_PER_S:,.0f}/s, so not the CPU alone. "
+        text += (
+            f"That is more than {GOAL_PER_S:,.0f}/s, so the best load's cost alone does not explain "
+            "the miss. "
+        )
         text += _at_goal(pipe or {}, cores) or (
             "The pipeline table says which of the sustain check's conditions its loads missed. "
         )

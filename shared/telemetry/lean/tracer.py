@@ -29,9 +29,10 @@ class LeanTracer(trace.Tracer):
         if self._lean:
             self.scope = sdk._instrumentation_scope  # exported with each span
             self._sampler = sdk.sampler
-            # The SDK's default sampler (ParentBased(ALWAYS_ON), no OTEL_TRACES_SAMPLER) decided
-            # inline, as it decides: a root span and a sampled parent's child are recorded and
-            # sampled, an unsampled parent's child is neither; the parent's trace state carries on.
+            # The SDK's default sampler object (ParentBased(ALWAYS_ON): what an unset or a
+            # parentbased_always_on OTEL_TRACES_SAMPLER gives) decided inline, as it decides: a
+            # root span and a sampled parent's child are recorded and sampled, an unsampled
+            # parent's child is neither; the parent's trace state carries on.
             self._default_on = sdk.sampler is DEFAULT_ON
             self._ids = sdk.id_generator
             self._random_ids = sdk.id_generator.is_trace_id_random()

@@ -138,25 +138,28 @@ PARENTS = {
 @pytest.mark.parametrize("parent", list(PARENTS))
 @pytest.mark.parametrize("sampler", [None, ParentBased(ALWAYS_ON)], ids=["default", "configured"])
 def test_the_default_sampler_decided_inline_as_the_sdk_decides(parent, sampler):
-    # None is the SDK's default sampler object, which the lean tracer decides without calling;
-    # an equal sampler configured by hand goes through the sampler's own code.
+    # None is the SDK's default sampler object (no OTEL_TRACES_SAMPLER, or parentbased_always_on),
+    # which the lean tracer decides without calling; an equal sampler built by hand goes through
+    # the sampler's own code.
     sdk, lean, exporter = _pair(sampler)
     assert (sdk.sampler is DEFAULT_ON) == (sampler is None)
-    attributes = {"nuanxin.kind": "hazard"}
-    expected = sdk.start_span("x", context=PARENTS[parent](), attributes=attributes)
-    got = lean.start_span("x", context=PARENTS[parent](), attributes=attributes)
-    assert isinstance(got, LeanSpan) == expected.is_recording() == got.is_recording()
-    want, have = expected.get_span_context(), got.get_span_context()
-    assert (have.trace_flags, have.trace_state, have.is_remote) == (
-        want.trace_flags, want.trace_state, want.is_remote
-    )
-    if parent != "root":
-        assert have.trace_id == want.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
-    expected.end()
-    got.end()
-    exported = exporter.get_finished_spans()
-    assert [dict(s.attributes) for s in exported] == [attributes] * len(exported)
-    assert len(exported) == (2 if parent in ("root", "remote sampled", "local sampled") else 0)
+    assert lean._default_on == (sampler is None)  # the path under test is the one taken
+    for attributes in ({"nuanxin.kind": "hazard"}, None):
+        expected = sdk.start_span("x", context=PARENTS[parent](), attributes=attributes)
+        got = lean.start_span("x", context=PARENTS[parent](), attributes=attributes)
+        assert isinstance(got, LeanSpan) == expected.is_recording() == got.is_recording()
+        want, have = expected.get_span_context(), got.get_span_context()
+        assert (have.trace_flags, have.trace_state, have.is_remote) == (
+            want.trace_flags, want.trace_state, want.is_remote
+        )
+        if parent != "root":
+            assert have.trace_id == want.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+        expected.end()
+        got.end()
+        exported = exporter.get_finished_spans()
+        assert [dict(s.attributes) for s in exported] == [attributes or {}] * len(exported)
+        assert len(exported) == (2 if parent in ("root", "remote sampled", "local sampled") else 0)
+        exporter.clear()
 
 
 def test_the_sdk_tracers_sampler_decides():
