@@ -17,6 +17,38 @@ CLOSE_ENOUGH = 1.15
 """A range this narrow (upper / lower) is not split further: the 6-s refinement's step."""
 
 
+def misses(load: dict) -> list[str]:
+    """The conditions of holding a load that it missed, each with its figure and the bar; a load
+    held when there are none. ``load`` is a pipeline stage's row (bench/stages/pipeline.py).
+
+    Held: at least 95 % of the requests accepted, 99 % of the accepted reports on the stream,
+    delivered at 90 % of the offered rate, a p99 of 1 s at most. Shares are cut, not rounded, so a
+    miss never reads as its bar (94.6 % reads 94 %).
+    """
+    out = []
+    requests, accepted = load.get("requests"), load.get("accepted") or 0
+    if not requests:
+        out.append("no requests sent")
+    elif accepted < 0.95 * requests:
+        out.append(f"accepted {_cut(accepted / requests)} of its requests (≥95%)")
+    expected, delivered = load.get("expected"), load.get("delivered") or 0
+    if not expected:
+        out.append("nothing expected on the stream")
+    elif delivered < 0.99 * expected:
+        out.append(f"{delivered:,}/{expected:,} on the stream (≥99%)")
+    thr, offered = load.get("throughput_per_s") or 0.0, load["offered"]
+    if thr < 0.9 * offered:
+        out.append(f"delivered {thr:,.0f}/s, {_cut(thr / offered)} of offered (≥90%)")
+    p99 = load.get("p99_ms")
+    if not p99 or p99 > 1000:
+        out.append("no p99" if not p99 else f"p99 {p99:,.0f} ms (≤ 1 s)")
+    return out
+
+
+def _cut(share: float) -> str:
+    return f"{int(share * 100)}%"
+
+
 def next_rate(held_short: Sequence[float], checks: Sequence[tuple[float, bool]]) -> float | None:
     """The next load to run for the sustain time, or None when there is nothing worth trying.
 

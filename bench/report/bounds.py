@@ -8,6 +8,7 @@ HTTP server alone can answer.
 
 from __future__ import annotations
 
+from bench import sustain
 from bench.report.profiles import profiles_of
 from bench.report.tables import all_loads
 from bench.report.targets import cpu_per_request, judged_at_1000, slowest_hop, targets
@@ -91,34 +92,6 @@ def _while_sampled(profile: dict) -> str:
     return f" ({accepted:,.0f}/s accepted while sampled)" if accepted is not None else ""
 
 
-def _missed_conditions(load: dict) -> list[str]:
-    """The sustain check's conditions a load missed (as ``bench.stages.pipeline`` judges it), each
-    with its figure and the bar. Shares are cut, not rounded, so a miss never reads as the bar."""
-    out = []
-    requests, accepted = load.get("requests"), load.get("accepted")
-    if not requests:
-        out.append("no requests sent")
-    elif accepted is not None and accepted < 0.95 * requests:
-        out.append(f"accepted {_cut(accepted / requests)} of its requests (≥95%)")
-    expected, delivered = load.get("expected"), load.get("delivered")
-    if not expected:
-        out.append("nothing expected on the stream")
-    elif delivered is not None and delivered < 0.99 * expected:
-        out.append(f"{delivered:,}/{expected:,} on the stream (≥99%)")
-    thr, offered = load.get("throughput_per_s") or 0.0, load["offered"]
-    if thr < 0.9 * offered:
-        out.append(f"delivered {thr:,.0f}/s, {_cut(thr / offered)} of offered (≥90%)")
-    p99 = load.get("p99_ms")
-    if not p99 or p99 > 1000:
-        out.append("no p99" if not p99 else f"p99 {p99:,.0f} ms (≤ 1 s)")
-    return out
-
-
-def _cut(share: float) -> str:
-    """A share in whole percent, cut down: 94.6 % reads 94 %, not the 95 % it missed."""
-    return f"{int(share * 100)}%"
-
-
 def _at_goal(pipe: dict, cores: int) -> str:
     """What the longest load that failed at the goal rate or above cost a report, what the machine
     allows at that cost, and which conditions it missed; "" if no such load was measured.
@@ -146,11 +119,11 @@ def _at_goal(pipe: dict, cores: int) -> str:
     )
     below = ceiling < load["offered"]
     text += ", fewer than offered, so at that load the CPU does bound it. " if below else ". "
-    misses = _missed_conditions(load)
+    misses = sustain.misses(load)
     return text + (f"The check failed on: {', '.join(misses)}. " if misses else "")
 
 
-def _throughput(best: dict, cores: int, profile: dict | None, pipe: dict | None = None) -> str:
+def _throughput(best: dict, cores: int, profile: dict | None, pipe: dict) -> str:
     per = per_report_ms(best)
     stack = _ms(per, STACK)
     if not stack:
@@ -180,7 +153,7 @@ def _throughput(best: dict, cores: int, profile: dict | None, pipe: dict | None 
             f"That is more than {GOAL_PER_S:,.0f}/s, so the best load's cost alone does not explain "
             "the miss. "
         )
-        text += _at_goal(pipe or {}, cores) or (
+        text += _at_goal(pipe, cores) or (
             "The pipeline table says which of the sustain check's conditions its loads missed. "
         )
     if profile:

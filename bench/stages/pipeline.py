@@ -216,14 +216,7 @@ class PipelineStages:
         journeys.add(self.spans.read_new())
         connected = {r[3]: r[4] for r in res["records"] if r[2] in (200, 201) and r[3]}
         row["hops"] = hops.summarize(journeys.cut(sched, connected, seen, hops.wall_minus_monotonic_ns()))
-        row["sustained"] = bool(
-            http["requests"]
-            and http["accepted"] >= 0.95 * http["requests"]
-            and expected > 0
-            and len(seen) >= 0.99 * expected
-            and thr >= 0.9 * rate
-            and (row["p99_ms"] or 1e9) <= 1000
-        )
+        row["sustained"] = not sustain.misses(row)
         if record:
             log(
                 f"  pipeline {rate:>6.0f}/s: accepted {http['accepted_per_s']:,.0f}/s, delivered "
