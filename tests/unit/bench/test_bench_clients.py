@@ -123,6 +123,7 @@ async def test_the_connections_are_open_before_the_first_request_is_due():
     assert [r[2] for r in result["records"]] == [201] * 10
     assert len(opened) == 8, "every connection the pool may hold, and no more"
     assert max(opened) < spec.start_at
+    assert max(opened) <= result["ready_at"] < spec.start_at, "ready, connections open, before the first slot"
     # Each request's connection was waiting for it: none had to be opened on its way.
     assert all(0 <= r[4] - r[0] < 0.05 for r in result["records"])
 
@@ -159,3 +160,73 @@ async def test_the_new_connections_burst_sends_one_request_on_each_new_and_each_
     assert 0 <= row["new_connect_p50_ms"] <= row["new_connect_max_ms"]
     assert 0 <= row["new_answer_p50_ms"] <= row["new_answer_p90_ms"] <= row["new_answer_max_ms"]
     assert 0 <= row["open_answer_p50_ms"] <= row["open_answer_max_ms"]
+
+
+async def test_a_request_waits_for_a_free_connection_first_come_first_served():
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            await asyncio.sleep(0.02)  # slower than the load: requests queue for the one connection
+            writer.write(_sized("201 Created", b"{}"))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        result = await run_load(_spec(server, rate=200, duration_s=0.05, max_conns=1))
+    records = result["records"]
+    assert [r[2] for r in records] == [201] * 10
+    connected = [r[4] for r in records]
+    assert connected == sorted(connected) and len(set(connected)) == 10, "one at a time, in turn"
+    assert all(r[4] >= r[0] for r in records)
+    # Each waited for the answer before it: the wait is charged to its latency.
+    assert records[-1][1] - records[-1][0] >= 0.15
+
+
+async def test_a_connection_the_server_closes_after_its_answer_is_replaced():
+    opened: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        opened.append(1)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 201 Created\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        result = await run_load(_spec(server, rate=400, duration_s=0.05, max_conns=2))
+    assert [r[2] for r in result["records"]] == [201] * 20
+    assert len(opened) == 20, "two opened before the load, then one for each of the other 18 requests"
+
+
+async def test_requests_to_a_port_nobody_listens_on_fail_at_once():
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    spec = _spec(server, rate=100, duration_s=0.05, max_conns=4)
+    server.close()
+    await server.wait_closed()
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    result = await run_load(spec)
+    assert [r[2] for r in result["records"]] == [-1] * 5
+    assert all(r[4] == 0.0 for r in result["records"]), "none ever had a connection"
+    assert loop.time() - t0 < spec.duration_s + 1.0, "failed as they came, not at the grace's end"
+
+
+async def test_a_request_unanswered_by_the_hard_end_keeps_status_zero():
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        n = 0
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            n += 1
+            if n == 1:
+                writer.write(_sized("201 Created", b"{}"))  # the first only; the rest hang
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        spec = dataclasses.replace(_spec(server, rate=100, duration_s=0.03, max_conns=1), grace_s=0.3)
+        result = await run_load(spec)
+    assert [r[2] for r in result["records"]] == [201, 0, 0]
+    assert result["records"][1][4] > 0.0 and result["records"][2][4] == 0.0, "sent / still waiting"
