@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from services.reports.handlers.http import SUBMIT_MAX_BYTES, SubmitReportRequest
 from shared.gc import quiet_gc
 from shared.http.errors import install_error_handlers
-from shared.http.lean import LeanRoute, json_body
+from shared.http.lean import LeanFastAPI, LeanRoute, json_body
 from shared.http.tracing import FASTAPI_TELEMETRY_OFF
 
 
@@ -25,7 +25,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 # Configured as nuanxin's app is, so the comparison is of the work per request, not of settings.
-app = FastAPI(title="bench bare endpoint", telemetry=FASTAPI_TELEMETRY_OFF, lifespan=lifespan)
+app = LeanFastAPI(title="bench bare endpoint", telemetry=FASTAPI_TELEMETRY_OFF, lifespan=lifespan)
 install_error_handlers(app)
 
 

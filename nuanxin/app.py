@@ -13,7 +13,7 @@ from opentelemetry import trace
 from nuanxin.web import install_pages
 from shared.host import ServiceHost
 from shared.http.errors import install_error_handlers
-from shared.http.lean import LeanRoute
+from shared.http.lean import LeanFastAPI, LeanRoute
 from shared.http.tracing import FASTAPI_TELEMETRY_OFF, ServerSpanMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -34,7 +34,7 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
             for host in reversed(started):
                 await host.stop()
 
-    app = FastAPI(
+    app = LeanFastAPI(
         title="nuanxin (暖新)",
         description="Reports from delivery riders, couriers and drivers, routed to the owning "
         "community, on a clock; micro-wishes; live dashboards.",
