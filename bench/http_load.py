@@ -277,23 +277,28 @@ class Load:
         conn.close()
 
     def _open_more(self) -> None:
+        """Open a connection for each waiting request that none is being opened for, within the cap."""
         while len(self._waiting) > len(self._opening) and self._open < self._spec.max_conns:
             self._open += 1
             task = asyncio.get_running_loop().create_task(self._open_one())
             self._opening.add(task)
-            task.add_done_callback(self._opening.discard)
 
     async def _open_one(self) -> None:
+        task = asyncio.current_task()
         try:
             conn = await Connection.open(self._spec.port)
         except (OSError, ValueError):
             self._open -= 1
+            self._opening.discard(task)
             if self._waiting and not self._ended:
-                # The request that needed it fails, as it would have on a connection it opened.
+                # The request that needed it fails, as it would have on a connection it opened,
+                # and the next waiting one gets a try of its own.
                 self._records[self._waiting.popleft()][2] = -1
                 self._outstanding -= 1
+                self._open_more()
                 self._check_done()
             return
+        self._opening.discard(task)
         if self._ended:
             conn.close()
             return

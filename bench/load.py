@@ -23,6 +23,15 @@ def pct(values: list[float], q: float) -> float | None:
     return s[min(len(s) - 1, max(0, math.ceil(q / 100 * len(s)) - 1))]
 
 
+def head_start_s(rate: float, duration_s: float) -> float:
+    """How long before its first slot a load's client is started.
+
+    The client prepares every request before the first is due (~10 µs each) and opens its
+    connections: a client still preparing when the load starts would send its first second late.
+    """
+    return 1.0 + rate * duration_s * PREPARE_S
+
+
 async def offer_http(
     port: int,
     rate: float,
@@ -33,13 +42,17 @@ async def offer_http(
     workdir: Path,
     path: str = "/reports",
     watch=None,
+    start_at: float | None = None,
 ) -> dict:
-    """Run one open-loop stage in a separate client process; returns its records."""
+    """Run one open-loop stage in a separate client process; returns its records.
+
+    The first request is due at ``start_at`` (``time.monotonic()``), by default one head start
+    from now; the result's ``start_at`` says when, so CPU can be read over the load alone.
+    """
     spec_path = workdir / f"load-{port}-{seed}.json"
     out_path = workdir / f"load-{port}-{seed}.out.json"
-    # The client prepares every request before the first is due (~10 µs each) and opens its
-    # connections: a client still preparing when the load starts would send its first second late.
-    start_at = time.monotonic() + 1.0 + rate * duration_s * PREPARE_S
+    if start_at is None:
+        start_at = time.monotonic() + head_start_s(rate, duration_s)
     spec_path.write_text(
         json.dumps(
             {
@@ -65,7 +78,7 @@ async def offer_http(
     if watch is not None:
         watch("load-client", proc.pid)
     try:
-        await asyncio.wait_for(proc.wait(), duration_s + 40)
+        await asyncio.wait_for(proc.wait(), max(0.0, start_at - time.monotonic()) + duration_s + 40)
     except TimeoutError:
         proc.kill()
         await proc.wait()

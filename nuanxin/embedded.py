@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PG_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+# The postmaster's signals for pg_ctl's shutdown modes.
+STOP_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}
 
 
 def free_port() -> int:
@@ -157,10 +161,28 @@ class EmbeddedPostgres:
         return self.url
 
     def stop(self, mode: str = "fast") -> None:
-        """Stop the server; ``immediate`` is a crash as far as clients can tell."""
-        if (self.data_dir / "postmaster.pid").exists():
-            self._run(self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop",
-                      check=False)
+        """Stop the server; ``immediate`` is a crash as far as clients can tell.
+
+        Should ``pg_ctl`` fail to (its output goes to stderr), the server is sent the same
+        shutdown signal directly and waited for: a stopped ``nuanxin up`` leaves no server behind.
+        """
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        result = self._run(self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop",
+                           check=False)
+        if result.returncode == 0 or not pid_file.exists():
+            return
+        print(f"pg_ctl stop exited with {result.returncode}: {(result.stderr or result.stdout).strip()}",
+              file=sys.stderr, flush=True)
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, STOP_SIGNALS.get(mode, signal.SIGINT))
+        except (OSError, ValueError, IndexError):
+            return  # gone meanwhile, or not ours to signal
+        deadline = time.monotonic() + 60
+        while pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 def _terminate(proc: subprocess.Popen | None, timeout: float = 5) -> None:

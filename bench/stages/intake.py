@@ -10,7 +10,7 @@ import time
 from bench import stack
 from bench.console import fmt_ms, log
 from bench.http_load import LoadSpec, bodies
-from bench.load import http_summary, offer_http
+from bench.load import head_start_s, http_summary, offer_http
 from bench.new_connections import BURST_SEED, OPEN_BEFORE, burst_at
 from bench.profile import start_profile, summarize
 
@@ -93,7 +93,6 @@ class IntakeStage:
         """One open-loop load of POST /reports on one server, with its CPU per answered request."""
         o = self.opts
         self.seed += 1
-        t0 = time.monotonic()
         res = await offer_http(
             port,
             rate,
@@ -105,7 +104,7 @@ class IntakeStage:
             watch=self.rss.watch,
         )
         server = "reports" if name == "reports" else "bare-endpoint"
-        t1 = time.monotonic()
+        t0, t1 = res["start_at"], time.monotonic()  # from the first slot: the load alone
         s = _with_cpu(http_summary(res), self.rss.cpu_share(t0, t1), server, t1 - t0)
         label = "intake" if name == "reports" else "bare  "
         log(
@@ -122,11 +121,11 @@ class IntakeStage:
         spec = LoadSpec(port=port, rate=rate, duration_s=o.intake_stage_s, start_at=0.0,
                         tokens=self.worker_tokens, bbox=self._bbox(), seed=BURST_SEED + self.seed)
         payloads = bodies(spec, burst + OPEN_BEFORE)
+        start_at = time.monotonic() + head_start_s(rate, o.intake_stage_s)
         res, row = await asyncio.gather(
             offer_http(port, rate, o.intake_stage_s, self.worker_tokens, self._bbox(), self.seed,
-                       self.work, watch=self.rss.watch),
-            # The load starts 1 s from now (offer_http).
-            burst_at(port, payloads, burst, time.monotonic() + 1.0 + min(2.0, o.intake_stage_s / 2)),
+                       self.work, watch=self.rss.watch, start_at=start_at),
+            burst_at(port, payloads, burst, start_at + min(2.0, o.intake_stage_s / 2)),
         )
         steady = http_summary(res)
         log(
@@ -142,7 +141,7 @@ class IntakeStage:
         await self.settle()
         spy = start_profile(
             self.services["reports"].process.pid,
-            o.intake_stage_s + 1,
+            o.intake_stage_s + 1 + head_start_s(rate, o.intake_stage_s),
             self.work / "intake.pyspy",
             o.profile_hz,
         )

@@ -10,7 +10,7 @@ import asyncpg
 from bench import batches, hops, stack, sustain
 from bench.console import fmt_ms, log
 from bench.dashboard import SseReader
-from bench.load import http_summary, offer_http, pct
+from bench.load import head_start_s, http_summary, offer_http, pct
 from bench.profile import start_profile, summarize
 
 
@@ -133,7 +133,6 @@ class PipelineStages:
         o = self.opts
         settled_s = await self.settle()
         self.seed += 1
-        t0 = time.monotonic()
         rtts: list[float] = []
         probe = asyncio.create_task(self._probe_rtt(rtts))
         ports = {name: svc.port for name, svc in self.services.items()}
@@ -197,13 +196,14 @@ class PipelineStages:
                 {"second": sec, "n": len(v), "p50_ms": pct(v, 50), "p99_ms": pct(v, 99)}
                 for sec, v in sorted(by_second.items())
             ],
-            "cpu_cores": self.rss.cpu_share(t0, t_sent),
+            # Over the load: from its first slot (the client's start and preparation before it).
+            "cpu_cores": self.rss.cpu_share(res["start_at"], t_sent),
             "settled_s": settled_s,
             "pg_round_trip_ms": {"p50": pct(rtts, 50), "p99": pct(rtts, 99), "n": len(rtts)},
         }
         # CPU milliseconds per delivered report, per process, over the stage and its drain.
-        window = self.rss.cpu_share(t0, time.monotonic())
-        span = time.monotonic() - t0
+        window = self.rss.cpu_share(res["start_at"], time.monotonic())
+        span = time.monotonic() - res["start_at"]
         row["batches"] = batches.during(batches_before, await batches.scrape(ports), span)
         row["cpu_ms_per_report"] = {
             k: v * span * 1000 / len(seen) for k, v in window.items() if len(seen) and not k.startswith("_")
@@ -298,7 +298,8 @@ class PipelineStages:
         procs = {}
         for name in ("reports", "routing", "notify"):
             out_file = self.work / f"{name}-{rate:.0f}.pyspy"
-            p = start_profile(self.services[name].process.pid, o.profile_s + 1, out_file, o.profile_hz)
+            seconds = o.profile_s + 1 + head_start_s(rate, o.profile_s)
+            p = start_profile(self.services[name].process.pid, seconds, out_file, o.profile_hz)
             if p is not None:
                 procs[name] = (p, out_file)
         if not procs:

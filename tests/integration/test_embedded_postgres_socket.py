@@ -3,6 +3,8 @@ socket, and every client the services use (asyncpg, a pool, the migrations' SQLA
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,3 +68,31 @@ def test_a_socket_path_too_long_for_the_kernel_falls_back_to_tcp(tmp_path):
     assert fits.local_url == "postgresql://postgres@/d?host=/tmp/pg&port=5432"
     deep = EmbeddedPostgres(tmp_path / ("x" * 100), port=5432, database="d")
     assert deep.local_url == deep.url == "postgresql://postgres@127.0.0.1:5432/d"
+
+
+def test_a_server_pg_ctl_fails_to_stop_is_stopped_by_its_signal(tmp_path, monkeypatch, capsys):
+    from nuanxin.embedded import free_port
+
+    pg = EmbeddedPostgres(tmp_path / "pg", port=free_port(), database="stopme")
+    pg.start()
+    pid_file = pg.data_dir / "postmaster.pid"
+    pid = int(pid_file.read_text().split()[0])
+    run = pg._run
+
+    def failing_stop(*args: str, check: bool = True):
+        if "stop" in args:  # pg_ctl fails before it signals anything
+            return run(args[0], "--no-such-option", check=False)
+        return run(*args, check=check)
+
+    monkeypatch.setattr(pg, "_run", failing_stop)
+    try:
+        pg.stop()
+        assert not pid_file.exists(), "the server shut down"
+        with pytest.raises(ProcessLookupError):
+            for _ in range(50):  # the postmaster exits just after it removes its pid file
+                os.kill(pid, 0)
+                time.sleep(0.1)
+        assert "pg_ctl stop exited with" in capsys.readouterr().err
+    finally:
+        monkeypatch.undo()
+        pg.stop("immediate")

@@ -123,7 +123,7 @@ async def test_the_connections_are_open_before_the_first_request_is_due():
     assert [r[2] for r in result["records"]] == [201] * 10
     assert len(opened) == 8, "every connection the pool may hold, and no more"
     assert max(opened) < spec.start_at
-    assert max(opened) <= result["ready_at"] < spec.start_at, "ready, connections open, before the first slot"
+    assert result["ready_at"] < spec.start_at, "ready, its connections open, before the first slot"
     # Each request's connection was waiting for it: none had to be opened on its way.
     assert all(0 <= r[4] - r[0] < 0.05 for r in result["records"])
 
@@ -230,3 +230,22 @@ async def test_a_request_unanswered_by_the_hard_end_keeps_status_zero():
         result = await run_load(spec)
     assert [r[2] for r in result["records"]] == [201, 0, 0]
     assert result["records"][1][4] > 0.0 and result["records"][2][4] == 0.0, "sent / still waiting"
+
+
+async def test_requests_waiting_at_the_cap_fail_at_once_when_no_connection_can_be_opened():
+    server: asyncio.Server | None = None
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        server.close()  # nothing more is accepted
+        writer.transport.abort()  # and the request's connection fails under it
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    # Ten requests due at once (within the millisecond the load sends together) on two
+    # connections: eight wait for one, and no request falls due after the failures.
+    spec = _spec(server, rate=10_000, duration_s=0.001, max_conns=2)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    result = await run_load(spec)
+    assert [r[2] for r in result["records"]] == [-1] * 10
+    assert loop.time() - t0 < spec.grace_s / 2, "each waiting one failed in turn, none left to the hard end"
