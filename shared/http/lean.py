@@ -66,7 +66,8 @@ class LeanFastAPI(FastAPI):
     """FastAPI that answers its lean routes through its error handling and middleware alone.
 
     Every other request goes through FastAPI's whole stack, as in a plain ``FastAPI``. The lean
-    routes are those in the router when the stack is built (at the first request).
+    routes are those in the router when the stack is built (at the app's first call: its startup,
+    or the first request if it has no lifespan).
     """
 
     def build_middleware_stack(self) -> ASGIApp:
