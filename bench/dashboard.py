@@ -6,7 +6,7 @@ import asyncio
 import re
 import time
 
-from bench.http_load import Connection
+from bench.http_client import Connection
 
 REPORT_ID = re.compile(rb'"report_id":\s*"([0-9a-f-]{36})"')
 EVENT_ID = re.compile(rb"^id: (\S+)$", re.MULTILINE)

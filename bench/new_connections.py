@@ -26,7 +26,8 @@ from pathlib import Path
 import uvloop
 
 from bench import stack
-from bench.http_load import Connection, LoadSpec, bodies
+from bench.http_client import Connection
+from bench.http_load import LoadSpec, bodies
 from bench.load import http_summary, pct
 
 LOOPS = {"uvloop": "uvloop", "nuanxin": "shared.http.listener:new_event_loop"}

@@ -7,7 +7,8 @@ import dataclasses
 import re
 
 from bench.dashboard import SseReader
-from bench.http_load import Connection, LoadSpec, run_load
+from bench.http_client import Connection
+from bench.http_load import LoadSpec, run_load
 
 RID_A = "0b0c7f3e-5d1a-4c55-9a77-1f7c2f0a9b01"
 RID_B = "6f1d2c3b-4a59-4e68-8d7c-2b1a0f9e8d7c"
