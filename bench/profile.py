@@ -85,10 +85,26 @@ SCAFFOLD = (
 )
 
 
+TRACING = "tracing (spans, their export, trace headers)"
+# Tracing runs inside the work it traces: a request's whole stack passes through the server span's
+# middleware, so only a stack whose innermost frame is tracing code is tracing's own time.
+TRACING_LEAVES = (
+    "shared/http/tracing.py", "shared/telemetry/lean/", "shared/telemetry/propagation.py",
+    "shared/telemetry/file_exporter.py",
+)
+
 # What a sample was doing, by the first group any frame of its stack matches (in this order): the
 # shares say which part of a service's work a target is bound by, where the top frames scatter it.
 ACTIVITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("span export (thread)", ("BatchProcessor.", "SpanExporter.export")),
+    # The export thread, and what spans and contexts do wherever they are started and ended
+    # (py-spy names OpenTelemetry's modules from the package down: "trace/span.py", "context/...").
+    (
+        TRACING,
+        (
+            "BatchProcessor.", "SpanExporter.export", "LeanTracer.", "LeanSpan.", "current_trace_headers",
+            "extract_from_headers", "(trace/", "(context/", "(_shared_internal/",
+        ),
+    ),
     ("dashboard stream (SSE)", ("StreamingResponse",)),
     ("intake's group commit", ("GroupCommit.",)),
     # Frames of the server and the framework too: py-spy's stack of a resumed task sometimes starts
@@ -119,6 +135,8 @@ LOOP = "event loop (native I/O and callbacks)"
 def activity(frames: list[str]) -> str:
     """The activity a sampled stack belongs to (``ACTIVITIES``; the event loop's own native work
     when only scaffolding is on the stack; else "other")."""
+    if frames and any(leaf in frames[-1] for leaf in TRACING_LEAVES):
+        return TRACING
     joined = ";".join(frames)
     for name, patterns in ACTIVITIES:
         if any(p in joined for p in patterns):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.profile import TRACING
 from bench.report.bounds import bounds_section, cpu_ceiling
 
 CORES = {
@@ -186,12 +187,19 @@ def test_a_missed_intake_target_compares_cpu_per_request_and_quotes_intakes_prof
     run = _run([_load(1000, 6, 990, 420, True)], [], pass_through=1_000, bare=5_000)
     run["stages"]["intake"]["max_accepted_per_s"] = 2_000
     run["stages"]["intake_profile"] = {
-        "activities": [("HTTP requests", 0.67), ("intake's group commit", 0.1)],
+        "activities": [
+            ("HTTP requests", 0.52), (TRACING, 0.15), ("intake's group commit", 0.1),
+            ("outbox relay", 0.06), ("other", 0.02),
+        ],
     }
     text = _item(bounds_section(run), "- **Intake")
 
     assert "Intake's server spent 0.36 ms of CPU an answered request, the bare endpoint 0.19 ms" in text
-    assert text.endswith("Intake's busy time in its profile: HTTP requests 67%, intake's group commit 10%.")
+    assert "intake would have to spend at most about 0.38 ms" in text
+    assert text.endswith(
+        f"Intake's busy time in its profile: HTTP requests 52%, {TRACING} 15%, intake's group commit "
+        "10%, outbox relay 6%."
+    )
 
 
 def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():

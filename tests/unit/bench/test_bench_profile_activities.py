@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.profile import LOOP, activity, summarize
+from bench.profile import LOOP, TRACING, activity, summarize
 
 SERVE = (
     "_run_module_as_main (<frozen runpy>:198);run (nuanxin/cli.py:73);_serve (nuanxin/cli.py:62);"
@@ -36,9 +36,30 @@ def test_a_stack_is_the_first_activity_any_of_its_frames_names():
     assert activity(batch) == "consumer: a batch's statements and logic"
     assert activity(around) == "consumer: faststream around it"
     assert activity(fetch) == "Kafka client (fetch, produce, commit)"
-    assert activity(export) == "span export (thread)"
+    assert activity(export) == TRACING
     assert activity(_stack()) == LOOP, "only the loop on the stack: its own native work"
     assert activity(_stack("mystery (somewhere.py:1)")) == "other"
+
+
+def test_tracing_is_the_time_spent_in_tracing_code_not_all_the_work_under_a_span():
+    under_span = (
+        "ServerSpanMiddleware.__call__ (shared/http/tracing.py:59)",
+        "LeanRoute.handle (shared/http/lean.py:61)",
+    )
+    handler = _stack(*under_span, "SubmitReport.__call__ (services/reports/app/submit.py:120)")
+    middleware_own = _stack("ServerSpanMiddleware.__call__ (shared/http/tracing.py:52)")
+    span_end = _stack(*under_span, "LeanSpan.end (shared/telemetry/lean/span.py:208)")
+    headers = _stack(
+        *under_span, "encode (shared/events/envelope.py:97)",
+        "current_trace_headers (shared/telemetry/propagation.py:61)",
+    )
+    context = _stack(*under_span, "ContextVarsRuntimeContext.attach (context/contextvars_context.py:40)")
+
+    assert activity(handler) == "HTTP requests", "the request's own work, though inside its span"
+    assert activity(middleware_own) == TRACING
+    assert activity(span_end) == TRACING
+    assert activity(headers) == TRACING
+    assert activity(context) == TRACING
 
 
 def test_a_truncated_request_stack_still_counts_as_http():
