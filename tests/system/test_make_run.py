@@ -37,10 +37,13 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
     kafka_port, pg_port, http_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
     env |= {"NUANXIN_KAFKA_PORT": str(kafka_port), "NUANXIN_PG_PORT": str(pg_port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nuanxin", "up", "--port", str(http_port), "--data", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True,
-    )
+    # Its stderr (logs, and what a failed stop says) is kept for the assertions' messages.
+    errors = tmp_path / "stderr.log"
+    with errors.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "nuanxin", "up", "--port", str(http_port), "--data", str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=err, env=env, text=True,
+        )
     banner: list[str] = []
     try:
         deadline = time.monotonic() + 90
@@ -69,10 +72,11 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
         proc.send_signal(stop)
         code = proc.wait(60)
         rest = proc.stdout.read()
-    assert code in codes, "a clean exit (128 + the signal's number is the shell's convention)"
-    assert "nuanxin stopped." in rest
+    assert code in codes, ("a clean exit (128 + the signal's number is the shell's convention)",
+                           errors.read_text()[-3000:])
+    assert "nuanxin stopped." in rest, errors.read_text()[-3000:]
     time.sleep(0.5)
     left = [p for p in _processes_mentioning(str(tmp_path)) if p.status() != psutil.STATUS_ZOMBIE]
     left += [p for p in _processes_mentioning(f"127.0.0.1:{kafka_port}")
              if p.status() != psutil.STATUS_ZOMBIE]
-    assert left == [], [p.info["cmdline"] for p in left]
+    assert left == [], ([p.info["cmdline"] for p in left], errors.read_text()[-3000:])
