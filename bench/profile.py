@@ -97,12 +97,13 @@ TRACING_LEAVES = (
 # shares say which part of a service's work a target is bound by, where the top frames scatter it.
 ACTIVITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The export thread, and what spans and contexts do wherever they are started and ended
-    # (py-spy names OpenTelemetry's modules from the package down: "trace/span.py", "context/...").
+    # (py-spy names OpenTelemetry's modules from the package down, "trace/span.py", "context/...";
+    # a full path is shortened to "opentelemetry/...").
     (
         TRACING,
         (
             "BatchProcessor.", "SpanExporter.export", "LeanTracer.", "LeanSpan.", "current_trace_headers",
-            "extract_from_headers", "(trace/", "(context/", "(_shared_internal/",
+            "extract_from_headers", "(trace/", "(context/", "(_shared_internal/", "(opentelemetry/",
         ),
     ),
     ("dashboard stream (SSE)", ("StreamingResponse",)),

@@ -55,7 +55,7 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
             if line.startswith("Ctrl-C stops everything"):
                 break
         text = "".join(banner)
-        assert "nuanxin is up." in text, text
+        assert "nuanxin is up." in text, (text, errors.read_text()[-3000:])
         assert f"http://127.0.0.1:{http_port}/docs" in text
         assert "worker w-demo" in text and "district staff" in text
         # The services reach the embedded PostgreSQL through its socket (the TCP URL if the
@@ -64,7 +64,7 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
         assert f"PostgreSQL           {local}  (embedded)" in text, text
 
         health = httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=10)
-        assert health.status_code == 200
+        assert health.status_code == 200, errors.read_text()[-3000:]
         assert set(health.json()["services"]) == set(TARGETS)
         assert httpx.get(f"http://127.0.0.1:{http_port}/", timeout=10).status_code == 200
         assert _processes_mentioning(str(tmp_path)), "the embedded PostgreSQL runs from --data"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.profile import LOOP, TRACING, activity, summarize
 
 SERVE = (
@@ -47,7 +49,7 @@ def test_tracing_is_the_time_spent_in_tracing_code_not_all_the_work_under_a_span
         "LeanRoute.handle (shared/http/lean.py:61)",
     )
     handler = _stack(*under_span, "SubmitReport.__call__ (services/reports/app/submit.py:120)")
-    middleware_own = _stack("ServerSpanMiddleware.__call__ (shared/http/tracing.py:52)")
+    middleware_own = _stack("ServerSpanMiddleware.__call__ (shared/http/tracing.py:45)")
     span_end = _stack(*under_span, "LeanSpan.end (shared/telemetry/lean/span.py:208)")
     headers = _stack(
         *under_span, "encode (shared/events/envelope.py:97)",
@@ -60,6 +62,29 @@ def test_tracing_is_the_time_spent_in_tracing_code_not_all_the_work_under_a_span
     assert activity(span_end) == TRACING
     assert activity(headers) == TRACING
     assert activity(context) == TRACING
+
+
+@pytest.mark.parametrize(
+    "tracing_frame",
+    [
+        "JsonLinesSpanExporter.export (shared/telemetry/file_exporter.py:95)",
+        "BatchProcessor.worker (_shared_internal/__init__.py:162)",
+        "DuplicateFilter.filter (_shared_internal/__init__.py:40)",
+        "LeanTracer.start_span (shared/telemetry/lean/tracer.py:70)",
+        "LeanSpan.readable (shared/telemetry/lean/span.py:216)",
+        "current_trace_headers (shared/telemetry/propagation.py:61)",
+        "extract_from_headers (shared/telemetry/propagation.py:40)",
+        "Tracer.start_span (trace/__init__.py:1100)",
+        "attach (context/__init__.py:150)",
+    ],
+)
+def test_a_stack_running_tracing_code_below_other_code_is_tracing(tracing_frame):
+    # The innermost frame is not tracing's own file, so the frame above it decides.
+    stack = _stack(
+        "ServerSpanMiddleware.__call__ (shared/http/tracing.py:59)", tracing_frame,
+        "Random.getrandbits (random.py:1)",
+    )
+    assert activity(stack) == TRACING
 
 
 def test_a_truncated_request_stack_still_counts_as_http():
@@ -92,13 +117,19 @@ def test_raw_stacks_with_their_real_paths_are_sorted_as_shortened_frames(tmp_pat
     ))
     fetch = ";".join(_stack(f"Fetcher._proc_fetch_request ({venv}/aiokafka/consumer/fetcher.py:700)"))
     endpoint = ";".join(_stack("get_report (/repo/services/reports/handlers/http.py:180)"))
+    span = ";".join(_stack(
+        "get_report (/repo/services/reports/handlers/http.py:180)",
+        f"Span.set_attribute ({venv}/opentelemetry/sdk/trace/__init__.py:900)",
+        "Random.getrandbits (/usr/lib/python3.11/random.py:1)",
+    ))
     raw = tmp_path / "svc.pyspy"
-    raw.write_text(f"{routing} 5\n{fetch} 3\n{endpoint} 2\n")
+    raw.write_text(f"{routing} 5\n{fetch} 3\n{endpoint} 1\n{span} 1\n")
 
     assert summarize(raw)["activities"] == [
         ("consumer: a batch's statements and logic", 0.5),
         ("Kafka client (fetch, produce, commit)", 0.3),
-        ("HTTP requests", 0.2),
+        ("HTTP requests", 0.1),
+        (TRACING, 0.1),
     ]
 
 
