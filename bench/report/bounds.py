@@ -260,7 +260,7 @@ def _intake(st: dict) -> str:
     text = (
         f"- **Intake: CPU per request.** Intake's server spent {a:.2f} ms of CPU an answered request, "
         f"the bare endpoint {b:.2f} ms, which does none of intake's token check, report checks, "
-        f"tracing, group commit and relay; for half the bare endpoint's rate intake would have to "
+        "tracing, group commit and relay; for half the bare endpoint's rate intake would have to "
         f"spend at most about {2 * b:.2f} ms. "
     )
     acts = _top_activities({"services": {"reports": st.get("intake_profile")}}, "reports", n=4)

@@ -58,10 +58,9 @@ def profile_section(profiles: list[dict]) -> list[str]:
         "was doing: its "
         "HTTP requests, a consumer's batch (its statements and logic) or faststream and aiokafka "
         "around it, the relay, tracing (spans, their export thread, trace headers), or the event "
-        "loop's own native work (reading "
-        "and writing sockets, running callbacks). The samplers take CPU of their own: a profiled "
-        "load is not one of the measured ones, and the stack may accept less of it than was "
-        "offered (each load's line says how much).",
+        "loop's own native work (reading and writing sockets, running callbacks). The samplers take "
+        "CPU of their own: a profiled load is not one of the measured ones, and the stack may accept "
+        "less of it than was offered (each load's line says how much).",
         "",
     ]
     for prof in profiles:

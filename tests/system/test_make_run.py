@@ -39,6 +39,10 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
     env |= {"NUANXIN_KAFKA_PORT": str(kafka_port), "NUANXIN_PG_PORT": str(pg_port)}
     # Its stderr (logs, and what a failed stop says) is kept for the assertions' messages.
     errors = tmp_path / "stderr.log"
+
+    def stderr_tail() -> str:
+        return errors.read_text()[-3000:]
+
     with errors.open("w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "nuanxin", "up", "--port", str(http_port), "--data", str(tmp_path)],
@@ -55,7 +59,7 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
             if line.startswith("Ctrl-C stops everything"):
                 break
         text = "".join(banner)
-        assert "nuanxin is up." in text, (text, errors.read_text()[-3000:])
+        assert "nuanxin is up." in text, (text, stderr_tail())
         assert f"http://127.0.0.1:{http_port}/docs" in text
         assert "worker w-demo" in text and "district staff" in text
         # The services reach the embedded PostgreSQL through its socket (the TCP URL if the
@@ -64,7 +68,7 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
         assert f"PostgreSQL           {local}  (embedded)" in text, text
 
         health = httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=10)
-        assert health.status_code == 200, errors.read_text()[-3000:]
+        assert health.status_code == 200, stderr_tail()
         assert set(health.json()["services"]) == set(TARGETS)
         assert httpx.get(f"http://127.0.0.1:{http_port}/", timeout=10).status_code == 200
         assert _processes_mentioning(str(tmp_path)), "the embedded PostgreSQL runs from --data"
@@ -73,10 +77,10 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
         code = proc.wait(60)
         rest = proc.stdout.read()
     assert code in codes, ("a clean exit (128 + the signal's number is the shell's convention)",
-                           errors.read_text()[-3000:])
-    assert "nuanxin stopped." in rest, errors.read_text()[-3000:]
+                           stderr_tail())
+    assert "nuanxin stopped." in rest, stderr_tail()
     time.sleep(0.5)
     left = [p for p in _processes_mentioning(str(tmp_path)) if p.status() != psutil.STATUS_ZOMBIE]
     left += [p for p in _processes_mentioning(f"127.0.0.1:{kafka_port}")
              if p.status() != psutil.STATUS_ZOMBIE]
-    assert left == [], ([p.info["cmdline"] for p in left], errors.read_text()[-3000:])
+    assert left == [], ([p.info["cmdline"] for p in left], stderr_tail())
