@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 from bench.report.batches import batches_section
 from bench.report.postgres import maintenance_section, statements_section
 from bench.report.profiles import profile_tables
@@ -187,13 +189,16 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     ceiling = opts.get("intake_ceiling") or []
-    for a, b in zip(it["rates"]["reports"], it["rates"]["bare"], strict=False):
+    # Past the ceiling probes only the bare endpoint has rows (offered more while it kept up).
+    for a, b in zip_longest(it["rates"]["reports"], it["rates"]["bare"], fillvalue={}):
+        offered = (a or b)["offered"]
+        probe = " (ceiling probe)" if offered in ceiling else "" if a else " (bare endpoint only)"
         L.append(
-            f"| {fmt(a['offered'])}{' (ceiling probe)' if a['offered'] in ceiling else ''} | "
-            f"{fmt(a['accepted_per_s'])} | {fmt(a['p50_ms'])} / {fmt(a['p99_ms'])} ms | "
+            f"| {fmt(offered)}{probe} | "
+            f"{fmt(a.get('accepted_per_s'))} | {fmt(a.get('p50_ms'))} / {fmt(a.get('p99_ms'))} ms | "
             f"{fmt(a.get('server_cpu_ms_per_request'), 2)} |"
-            f" {fmt(b['accepted_per_s'])} | {fmt(b['p50_ms'])} / {fmt(b['p99_ms'])} ms |"
-            f" {fmt(b.get('server_cpu_ms_per_request'), 2)} | {a['statuses']} |"
+            f" {fmt(b.get('accepted_per_s'))} | {fmt(b.get('p50_ms'))} / {fmt(b.get('p99_ms'))} ms |"
+            f" {fmt(b.get('server_cpu_ms_per_request'), 2)} | {a.get('statuses', '-')} |"
         )
     L.append("")
     nc = it.get("new_connections")

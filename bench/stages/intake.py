@@ -14,6 +14,16 @@ from bench.load import head_start_s, http_summary, offer_http
 from bench.new_connections import BURST_SEED, OPEN_BEFORE, burst_at
 from bench.profile import start_profile, summarize
 
+# Past the last ceiling probe the bare endpoint is offered this much more each time while it keeps
+# up, up to the most the load client offers with the cores left over from a saturated server.
+BARE_STEP = 1.5
+BARE_MAX_RATE = 27_000
+
+
+def kept_up(row: dict) -> bool:
+    """Whether a server answered at least 95 % of the load offered to it (it was not saturated)."""
+    return row["accepted_per_s"] >= 0.95 * row["offered"]
+
 
 class IntakeStage:
     """The intake-beside-its-limit stage of Bench (state lives on Bench)."""
@@ -40,6 +50,7 @@ class IntakeStage:
                     # Intake's relay may still be publishing what an overload left in its outbox.
                     await self.settle()
                     rows[name].append(await self._offer_intake(name, servers[name], rate))
+            await self._bare_until_behind(rows["bare"], bare.port)
             best = max((r["accepted_per_s"] for r in rows["reports"]), default=0.0)
             if best > 0 and o.intake_burst:
                 await self.settle()
@@ -59,9 +70,20 @@ class IntakeStage:
             "max_accepted_per_s": max((r["accepted_per_s"] for r in rows["reports"]), default=0.0),
             "bare_max_per_s": max((r["accepted_per_s"] for r in rows["bare"]), default=0.0),
             # A limit is only measured where the server fell behind the load offered to it.
-            "bare_saturated": any(r["accepted_per_s"] < 0.95 * r["offered"] for r in rows["bare"]),
+            "bare_saturated": any(not kept_up(r) for r in rows["bare"]),
             "new_connections": new_connections,
         }
+
+    async def _bare_until_behind(self, rows: list[dict], port: int) -> None:
+        """More load on the bare endpoint while it keeps up with the highest offered so far.
+
+        Its limit, the ratio's denominator, is only measured where it falls behind; while it keeps
+        up it is offered half as much again, up to ``BARE_MAX_RATE``. Intake is not offered these:
+        it fell behind well below them.
+        """
+        while rows and kept_up(rows[-1]) and rows[-1]["offered"] * BARE_STEP <= BARE_MAX_RATE:
+            await self.settle()
+            rows.append(await self._offer_intake("bare", port, rows[-1]["offered"] * BARE_STEP))
 
     def _start_bare(self) -> stack.Service:
         """The bare endpoint (``bench/bare_app.py``) on uvicorn with the services' flags."""
