@@ -100,7 +100,7 @@ def draw_plots(r: dict, out: Path) -> list[str]:
             a.plot(xs, [x["accepted_per_s"] for x in rows], mark, label=label)
             b.plot(xs, [x["p99_ms"] for x in rows], mark, label=f"{label} p99")
             b.plot(xs, [x["p50_ms"] for x in rows], mark.replace("-", "--"), label=f"{label} p50")
-        top = max(x["offered"] for x in it["rates"]["reports"])
+        top = max(x["offered"] for rows in it["rates"].values() for x in rows)
         a.plot([0, top], [0, top], color="grey", lw=0.8, label="offered")
         a.set(xlabel="offered requests/s", ylabel="answered 2xx/s", title="Intake")
         b.set(xlabel="offered requests/s", ylabel="ms", yscale="log", title="Intake latency")

@@ -179,7 +179,9 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "commit), relay to Kafka), and on a bare FastAPI "
         "endpoint on the same uvicorn parsing the same pydantic model and answering 201. Both servers "
         "are up together and each offered load goes to one and then the other (the order alternating "
-        "from load to load), so both sides of a row are measured in the same minute.",
+        "from load to load), so both sides of a row are measured in the same minute. Past the ceiling "
+        "probes the bare endpoint alone is offered half as much again while it keeps up (95 % answered), "
+        "so that its limit is measured.",
         "",
         "Server CPU ms per answered request is the server process's CPU time over the stage divided by "
         "its 2xx answers: it does not depend on how much CPU other processes left over.",
@@ -192,7 +194,7 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
     # Past the ceiling probes only the bare endpoint has rows (offered more while it kept up).
     for a, b in zip_longest(it["rates"]["reports"], it["rates"]["bare"], fillvalue={}):
         offered = (a or b)["offered"]
-        probe = " (ceiling probe)" if offered in ceiling else "" if a else " (bare endpoint only)"
+        probe = " (bare endpoint only)" if not a else " (ceiling probe)" if offered in ceiling else ""
         L.append(
             f"| {fmt(offered)}{probe} | "
             f"{fmt(a.get('accepted_per_s'))} | {fmt(a.get('p50_ms'))} / {fmt(a.get('p99_ms'))} ms | "

@@ -25,6 +25,11 @@ def kept_up(row: dict) -> bool:
     return row["accepted_per_s"] >= 0.95 * row["offered"]
 
 
+def limit_measured(rows: list[dict]) -> bool:
+    """Whether a server fell behind its highest load (the last): else only the ladder's cap ended it."""
+    return bool(rows) and not kept_up(rows[-1])
+
+
 class IntakeStage:
     """The intake-beside-its-limit stage of Bench (state lives on Bench)."""
 
@@ -70,7 +75,7 @@ class IntakeStage:
             "max_accepted_per_s": max((r["accepted_per_s"] for r in rows["reports"]), default=0.0),
             "bare_max_per_s": max((r["accepted_per_s"] for r in rows["bare"]), default=0.0),
             # A limit is only measured where the server fell behind the load offered to it.
-            "bare_saturated": any(not kept_up(r) for r in rows["bare"]),
+            "bare_saturated": limit_measured(rows["bare"]),
             "new_connections": new_connections,
         }
 

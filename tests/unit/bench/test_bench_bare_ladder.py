@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.report.tables import intake_section
-from bench.stages.intake import BARE_MAX_RATE, IntakeStage, kept_up
+from bench.stages.intake import BARE_MAX_RATE, IntakeStage, kept_up, limit_measured
 
 
 def _row(offered: float, per_s: float) -> dict:
@@ -37,6 +37,13 @@ async def test_a_bare_endpoint_that_kept_up_is_offered_half_as_much_again_until_
     assert not kept_up(rows[-1]) and rows[-1]["accepted_per_s"] == 20_000
 
 
+async def test_the_ladder_stops_at_the_first_load_the_bare_endpoint_falls_behind():
+    stage = _Stage(limit=15_000)
+    rows = [_row(12_000, 12_000)]
+    await stage._bare_until_behind(rows, 1)
+    assert stage.offered == [18_000] and rows[-1]["accepted_per_s"] == 15_000
+
+
 async def test_a_bare_endpoint_already_behind_is_offered_nothing_more():
     stage = _Stage(limit=9_000)
     await stage._bare_until_behind([_row(12_000, 9_000)], 1)
@@ -48,7 +55,13 @@ async def test_the_ladder_stops_at_the_most_the_load_client_offers():
     rows = [_row(12_000, 12_000)]
     await stage._bare_until_behind(rows, 1)
     assert stage.offered == [18_000, 27_000] and max(stage.offered) <= BARE_MAX_RATE
-    assert kept_up(rows[-1])  # the report then says the bare endpoint's limit is higher
+    assert kept_up(rows[-1]) and not limit_measured(rows)  # the report says its limit is higher
+
+
+def test_the_limit_is_measured_by_the_highest_load_not_by_a_dip_below_it():
+    assert limit_measured([_row(8_000, 7_500), _row(12_000, 10_000)])
+    assert not limit_measured([_row(8_000, 7_500), _row(12_000, 12_000), _row(18_000, 18_000)])
+    assert not limit_measured([])
 
 
 def test_the_intake_table_shows_the_rows_only_the_bare_endpoint_was_offered():
