@@ -42,6 +42,10 @@ async def enqueue(conn: asyncpg.Connection, schema: str, messages: Sequence[Outg
     )
 
 
+class IncompleteMetadata(Exception):
+    """The broker's metadata for a topic has a gap in its partition numbers."""
+
+
 class OutboxRelay:
     """Publishes committed outbox rows in order, woken by NOTIFY, with a slow poll as a backstop.
 
@@ -142,6 +146,21 @@ class OutboxRelay:
             self._on_published(len(rows))
         return len(rows)
 
+    async def _partitions(self, topic: str) -> list[int]:
+        """The topic's partitions, 0 to n-1 as Kafka numbers them.
+
+        A set with a gap is metadata caught mid-change (a topic still being created): keys placed
+        by it would leave the partitions their earlier events went to. It is fetched again once;
+        still gapped, the batch waits (its rows stay in the outbox) and the relay retries.
+        """
+        known = sorted(await self._producer.partitions_for(topic))
+        if known != list(range(len(known))):
+            await self._producer.client.force_metadata_update()
+            known = sorted(await self._producer.partitions_for(topic))
+            if known != list(range(len(known))):
+                raise IncompleteMetadata(f"the broker lists partitions {known} of {topic}, not 0 to n-1")
+        return known
+
     async def _send_all(self, rows: Sequence[asyncpg.Record]) -> list[asyncio.Future]:
         """Hand the rows to the producer as one record batch per partition, in seq order.
 
@@ -153,7 +172,7 @@ class OutboxRelay:
         for row in rows:
             topic = self._topic_prefix + row["topic"]
             if topic not in partitions:
-                partitions[topic] = sorted(await self._producer.partitions_for(topic))
+                partitions[topic] = await self._partitions(topic)
             # The headers carry the traceparent of the span the event was made in, so the
             # consumer's span continues that trace; a span per relayed record would double the
             # tracing cost of a hop and add only the relay's own few milliseconds.
