@@ -114,6 +114,12 @@ class OutboxRelay:
                 listener = None
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except IncompleteMetadata as exc:
+                # The broker's state, not a fault of the relay: a line a retry, no traceback, and
+                # the database's listener stays.
+                log.warning("outbox relay waiting for the broker: %s", exc, extra={"schema": self._schema})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
             except Exception:
                 log.exception("outbox relay failed to publish; retrying")
                 await asyncio.sleep(backoff)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from shared.postgres import outbox
 from shared.postgres.outbox import IncompleteMetadata, OutboxRelay
 
 
@@ -47,3 +50,55 @@ async def test_a_set_still_gapped_after_the_refresh_holds_the_batch_back():
     with pytest.raises(IncompleteMetadata, match=r"\[1, 3\] of t"):
         await _relay(producer)._partitions("t")
     assert producer.refreshes == 1
+
+
+class _Listener:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def is_closed(self) -> bool:
+        return self.closed
+
+    async def add_listener(self, *_args: object) -> None:
+        return None
+
+    async def close(self, timeout: float | None = None) -> None:
+        self.closed = True
+
+
+async def test_the_run_loop_waits_out_gapped_metadata_with_a_warning_and_keeps_its_listener(
+    monkeypatch, caplog
+):
+    # Held back three times, then stopped: each hold is one warning line without a traceback,
+    # and the database listener is connected once (the broker's state is no database outage).
+    connects: list[_Listener] = []
+
+    async def connect(_url: str) -> _Listener:
+        connects.append(_Listener())
+        return connects[-1]
+
+    monkeypatch.setattr(outbox.asyncpg, "connect", connect)
+    monkeypatch.setattr(outbox.asyncio, "sleep", _no_wait)
+    relay = _relay(_Producer({1, 3}))
+    holds = [IncompleteMetadata("the broker lists partitions [1, 3] of t")] * 3
+
+    async def publish_once() -> int:
+        if holds:
+            raise holds.pop()
+        raise _Stop
+
+    monkeypatch.setattr(relay, "publish_once", publish_once)
+    with caplog.at_level(logging.WARNING, logger=outbox.__name__), pytest.raises(_Stop):
+        await relay.run()
+    waits = [r for r in caplog.records if r.name == outbox.__name__]
+    assert [r.levelno for r in waits] == [logging.WARNING] * 3
+    assert all(r.exc_info is None and "[1, 3] of t" in r.getMessage() for r in waits)
+    assert len(connects) == 1 and not holds
+
+
+class _Stop(BaseException):
+    """Ends the relay's loop in a test (a BaseException: the loop retries every Exception)."""
+
+
+async def _no_wait(_seconds: float) -> None:
+    return None
