@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import zip_longest
-
 from bench.report.batches import batches_section
 from bench.report.postgres import maintenance_section, statements_section
 from bench.report.profiles import profile_tables
@@ -179,9 +177,11 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "commit), relay to Kafka), and on a bare FastAPI "
         "endpoint on the same uvicorn parsing the same pydantic model and answering 201. Both servers "
         "are up together and each offered load goes to one and then the other (the order alternating "
-        "from load to load), so both sides of a row are measured in the same minute. Past the ceiling "
-        "probes the bare endpoint alone is offered half as much again while it keeps up (95 % answered), "
-        "so that its limit is measured.",
+        "from load to load), so both sides of a row are measured in the same minute. Then each server "
+        "alone is offered more loads until its limit is measured: half as much again while it keeps "
+        "up with the highest (95 % answered), then between the highest it kept up with and the "
+        "lowest it fell behind at, halving the gap until they are a tenth apart (rows marked "
+        "\"only\").",
         "",
         "Server CPU ms per answered request is the server process's CPU time over the stage divided by "
         "its 2xx answers: it does not depend on how much CPU other processes left over.",
@@ -191,10 +191,17 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     ceiling = opts.get("intake_ceiling") or []
-    # Past the ceiling probes only the bare endpoint has rows (offered more while it kept up).
-    for a, b in zip_longest(it["rates"]["reports"], it["rates"]["bare"], fillvalue={}):
-        offered = (a or b)["offered"]
-        probe = " (bare endpoint only)" if not a else " (ceiling probe)" if offered in ceiling else ""
+    # Past the fixed loads each server is offered its own loads (until its limit is measured), so a
+    # row may have one side only.
+    sides = {side: {x["offered"]: x for x in it["rates"][side]} for side in ("reports", "bare")}
+    for offered in sorted(sides["reports"].keys() | sides["bare"].keys()):
+        a, b = sides["reports"].get(offered, {}), sides["bare"].get(offered, {})
+        probe = (
+            " (bare endpoint only)" if not a
+            else " (intake only)" if not b
+            else " (ceiling probe)" if offered in ceiling
+            else ""
+        )
         L.append(
             f"| {fmt(offered)}{probe} | "
             f"{fmt(a.get('accepted_per_s'))} | {fmt(a.get('p50_ms'))} / {fmt(a.get('p99_ms'))} ms | "

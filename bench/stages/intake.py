@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 import time
@@ -14,10 +15,15 @@ from bench.load import head_start_s, http_summary, offer_http
 from bench.new_connections import BURST_SEED, OPEN_BEFORE, burst_at
 from bench.profile import start_profile, summarize
 
-# Past the last ceiling probe the bare endpoint is offered this much more each time while it keeps
-# up, up to the most the load client offers with the cores left over from a saturated server.
-BARE_STEP = 1.5
-BARE_MAX_RATE = 27_000
+# A server that keeps up with the highest load offered to it is offered this much more each time, up
+# to the most the load client offers with the cores left over from a saturated server.
+LADDER_STEP = 1.5
+MAX_RATE = 27_000
+# Then the loads between the highest a server kept up with and the lowest it fell behind at are
+# halved (geometrically) until the two are within a tenth of each other: its limit is measured
+# where it lies, not at a probe below it (where it answers only what is offered) nor at one far past
+# it (an overloaded server answers less than its limit).
+REFINE_STEP = 1.1
 
 
 def kept_up(row: dict) -> bool:
@@ -26,8 +32,32 @@ def kept_up(row: dict) -> bool:
 
 
 def limit_measured(rows: list[dict]) -> bool:
-    """Whether a server fell behind its highest load (the last): else only the ladder's cap ended it."""
-    return bool(rows) and not kept_up(rows[-1])
+    """Whether a server fell behind its highest load: else only the ladder's cap ended it."""
+    return bool(rows) and not kept_up(max(rows, key=_offered))
+
+
+def next_load(rows: list[dict]) -> float | None:
+    """The next load that narrows down a server's limit, or None when it is measured.
+
+    Kept up with its highest load: half as much again (up to ``MAX_RATE``). Else the geometric
+    mean of the highest load it kept up with and the lowest it fell behind at, until those are
+    within ``REFINE_STEP`` of each other (a server that kept up with none has nothing to narrow).
+    """
+    if not rows:
+        return None
+    if not limit_measured(rows):
+        rate = max(rows, key=_offered)["offered"] * LADDER_STEP
+        return rate if rate <= MAX_RATE else None
+    kept = [r["offered"] for r in rows if kept_up(r)]
+    if not kept:
+        return None
+    low = max(kept)
+    high = min(r["offered"] for r in rows if r["offered"] > low)
+    return round(math.sqrt(low * high), -1) if high > low * REFINE_STEP else None
+
+
+def _offered(row: dict) -> float:
+    return row["offered"]
 
 
 class IntakeStage:
@@ -55,7 +85,7 @@ class IntakeStage:
                     # Intake's relay may still be publishing what an overload left in its outbox.
                     await self.settle()
                     rows[name].append(await self._offer_intake(name, servers[name], rate))
-            await self._bare_until_behind(rows["bare"], bare.port)
+            await self._until_limits(rows, servers)
             best = max((r["accepted_per_s"] for r in rows["reports"]), default=0.0)
             if best > 0 and o.intake_burst:
                 await self.settle()
@@ -79,16 +109,28 @@ class IntakeStage:
             "new_connections": new_connections,
         }
 
-    async def _bare_until_behind(self, rows: list[dict], port: int) -> None:
-        """More load on the bare endpoint while it keeps up with the highest offered so far.
+    async def _until_limits(self, rows: dict[str, list[dict]], servers: dict[str, int]) -> None:
+        """More loads on each server until its limit is measured (``next_load``), then each
+        server's rows in the order of the load offered.
 
-        Its limit, the ratio's denominator, is only measured where it falls behind; while it keeps
-        up it is offered half as much again, up to ``BARE_MAX_RATE``. Intake is not offered these:
-        it fell behind well below them.
+        The ratio's two sides are each a server's most answered a second; the fixed loads leave
+        it between a load the server kept up with (it answered only what was offered) and one far
+        past its limit (overloaded, it answers less). The two servers take turns, as above.
         """
-        while rows and kept_up(rows[-1]) and rows[-1]["offered"] * BARE_STEP <= BARE_MAX_RATE:
-            await self.settle()
-            rows.append(await self._offer_intake("bare", port, rows[-1]["offered"] * BARE_STEP))
+        order = ("reports", "bare")
+        while True:
+            offered = False
+            for name in order:
+                rate = next_load(rows[name])
+                if rate is not None:
+                    await self.settle()
+                    rows[name].append(await self._offer_intake(name, servers[name], rate))
+                    offered = True
+            if not offered:
+                break
+            order = order[::-1]
+        for side in rows.values():
+            side.sort(key=_offered)
 
     def _start_bare(self) -> stack.Service:
         """The bare endpoint (``bench/bare_app.py``) on uvicorn with the services' flags."""
