@@ -18,6 +18,8 @@ class Options:
     pipeline_rates: list[float] = field(default_factory=lambda: [500, 1000, 2000, 5000])
     intake_rates: list[float] = field(default_factory=lambda: [250, 500, 1000, 2000])
     intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000, 12000])
+    # Past the fixed loads, at most this many more for each server while its limit is narrowed down.
+    intake_extra_loads: int = 8
     intake_stage_s: float = 5.0
     # New connections opened at once during a load on intake at 80 % of its best rate (0: none).
     intake_burst: int = 150
@@ -53,6 +55,7 @@ class Options:
         self.quick = True
         self.stage_s, self.drain_s, self.intake_stage_s = 2.0, 8.0, 2.0
         self.refine_steps = 0
+        self.intake_extra_loads = 1
         self.sustain_s, self.sustain_tries = 4.0, 1
         self.geometry_points, self.geometry_cap_s = 100_000, 3.0
         self.sla_deadlines, self.sla_due, self.sla_spread_s = 100_000, 10, 3.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 from bench.report.batches import batches_section
 from bench.report.postgres import maintenance_section, statements_section
 from bench.report.profiles import profile_tables
@@ -191,11 +193,7 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     ceiling = opts.get("intake_ceiling") or []
-    # Past the fixed loads each server is offered its own loads (until its limit is measured), so a
-    # row may have one side only.
-    sides = {side: {x["offered"]: x for x in it["rates"][side]} for side in ("reports", "bare")}
-    for offered in sorted(sides["reports"].keys() | sides["bare"].keys()):
-        a, b = sides["reports"].get(offered, {}), sides["bare"].get(offered, {})
+    for offered, a, b in _intake_rows(it["rates"]):
         probe = (
             " (bare endpoint only)" if not a
             else " (intake only)" if not b
@@ -305,3 +303,23 @@ def memory_section(peaks: dict) -> list[str]:
         "",
     ]
     return L
+
+
+def _intake_rows(rates: dict[str, list[dict]]) -> list[tuple[float, dict, dict]]:
+    """The table's rows in the order of the load offered: intake's and the bare endpoint's sides of
+    each load both were offered, then one row for each load a server was offered alone (its own
+    load past the fixed ones; or, in results before those were marked, a load the other lacks)."""
+    paired: dict[float, dict[str, list[dict]]] = {}
+    alone: list[tuple[float, dict, dict]] = []
+    for side in ("reports", "bare"):
+        for x in rates[side]:
+            if x.get("own_load"):
+                alone.append((x["offered"], x, {}) if side == "reports" else (x["offered"], {}, x))
+            else:
+                paired.setdefault(x["offered"], {"reports": [], "bare": []})[side].append(x)
+    rows = [
+        (offered, a, b)
+        for offered, sides in paired.items()
+        for a, b in zip_longest(sides["reports"], sides["bare"], fillvalue={})
+    ]
+    return sorted(rows + alone, key=lambda row: row[0])

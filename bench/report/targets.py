@@ -83,7 +83,7 @@ def targets(r: dict) -> list[dict]:
             + (
                 ""
                 if it.get("bare_saturated", True)
-                else "the bare endpoint kept up with every load offered, so its limit is higher and this "
+                else "the bare endpoint kept up with its highest load, so its limit is higher and this "
                 "ratio an upper bound; "
             )
             + _cpu_ratio(it),

@@ -53,7 +53,10 @@ def next_load(rows: list[dict]) -> float | None:
         return None
     low = max(kept)
     high = min(r["offered"] for r in rows if r["offered"] > low)
-    return round(math.sqrt(low * high), -1) if high > low * REFINE_STEP else None
+    if high <= low * REFINE_STEP:
+        return None
+    rate = round(math.sqrt(low * high), -1)
+    return rate if low < rate < high else None  # at a few requests a second, rounding meets an end
 
 
 def _offered(row: dict) -> float:
@@ -118,13 +121,18 @@ class IntakeStage:
         past its limit (overloaded, it answers less). The two servers take turns, as above.
         """
         order = ("reports", "bare")
+        extra = dict.fromkeys(order, 0)
         while True:
             offered = False
             for name in order:
                 rate = next_load(rows[name])
-                if rate is not None:
+                if rate is not None and extra[name] < self.opts.intake_extra_loads:
                     await self.settle()
-                    rows[name].append(await self._offer_intake(name, servers[name], rate))
+                    row = await self._offer_intake(name, servers[name], rate)
+                    # Offered to this server alone (the table says so), not one of the paired loads.
+                    row["own_load"] = True
+                    rows[name].append(row)
+                    extra[name] += 1
                     offered = True
             if not offered:
                 break

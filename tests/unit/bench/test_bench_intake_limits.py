@@ -3,6 +3,8 @@ the loads between the highest it kept up with and the lowest it fell behind at a
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from bench.report.tables import intake_section
 from bench.stages.intake import MAX_RATE, IntakeStage, kept_up, limit_measured, next_load
 
@@ -15,7 +17,8 @@ def _row(offered: float, per_s: float) -> dict:
 class _Stage(IntakeStage):
     """The stage with each server replaced by a capacity: it answers up to its limit a second."""
 
-    def __init__(self, **limits: float) -> None:
+    def __init__(self, extra_loads: int = 8, **limits: float) -> None:
+        self.opts = SimpleNamespace(intake_extra_loads=extra_loads)
         self.limits = limits
         self.offered: list[tuple[str, float]] = []
         self.settled = 0
@@ -95,6 +98,26 @@ async def test_the_servers_take_turns_and_each_ends_with_its_rows_in_load_order(
                        ("reports", 5_300), ("bare", 11_410)]
     for side in rows.values():
         assert [r["offered"] for r in side] == sorted(r["offered"] for r in side)
+        assert [r["offered"] for r in side if r.get("own_load")] == sorted(
+            rate for name, rate in offered if side is rows[name]
+        )
+
+
+async def test_each_server_is_offered_at_most_its_share_of_extra_loads():
+    # --quick: one a server, enough to run the code, not to measure.
+    stage = _Stage(extra_loads=1, reports=5_200, bare=11_000)
+    assert await stage.limits_of({"reports": _fixed(5_200), "bare": _fixed(11_000)}) == [
+        ("reports", 6_320), ("bare", 9_800)
+    ]
+
+
+async def test_at_a_few_requests_a_second_narrowing_ends_where_rounding_meets_an_end():
+    # sqrt(50 * 60) rounds to 50: offering 50 again would never end.
+    assert next_load([_row(50, 50), _row(60, 40)]) is None
+    stage = _Stage(reports=45)
+    rows = {"reports": [_row(30, 30), _row(70, 45)], "bare": []}
+    # 50 behind, 40 kept up; between 40 and 50 the mean rounds to 40 again: the end.
+    assert await stage.limits_of(rows) == [("reports", 50), ("reports", 40)]
 
 
 def test_the_limit_is_measured_by_the_highest_load_not_by_a_dip_below_it():
@@ -118,3 +141,17 @@ def test_the_intake_table_has_a_row_for_every_load_either_server_was_offered():
     ]
     assert "| 5,500 (intake only) | 5,200 | 2 / 9 ms | 0.08 | - | - / - ms | - | {'201': 10} |" in text
     assert "| 18,000 (bare endpoint only) | - | - / - ms | - | 14,000 | 2 / 9 ms | 0.08 | - |" in text
+
+
+def test_a_load_both_servers_were_offered_alone_is_two_rows_and_a_repeated_load_is_kept():
+    own = {"own_load": True}
+    it = {"rates": {
+        "reports": [_row(8_000, 5_000), _row(8_000, 4_900), _row(9_800, 5_000) | own],
+        "bare": [_row(8_000, 8_000), _row(9_800, 9_700) | own],
+    }}
+    text = "\n".join(intake_section(it, {"intake_ceiling": [8_000]}, None))
+    lines = [line.split(" |")[:2] for line in text.splitlines() if line.startswith(("| 8,", "| 9,"))]
+    assert lines == [
+        ["| 8,000 (ceiling probe)", " 5,000"], ["| 8,000 (intake only)", " 4,900"],
+        ["| 9,800 (intake only)", " 5,000"], ["| 9,800 (bare endpoint only)", " -"],
+    ]
