@@ -112,18 +112,17 @@ class OutboxRelay:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("outbox relay waiting: %s", exc, extra={"schema": self._schema})
                 listener = None
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
             except IncompleteMetadata as exc:
                 # The broker's state, not a fault of the relay: a line a retry, no traceback, and
                 # the database's listener stays.
                 log.warning("outbox relay waiting for the broker: %s", exc, extra={"schema": self._schema})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
             except Exception:
                 log.exception("outbox relay failed to publish; retrying")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+            else:
+                continue
+            # Every failure is waited out the same way; the rows stay for the next try.
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
