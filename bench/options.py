@@ -20,6 +20,8 @@ class Options:
     intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000, 12000])
     # Past the fixed loads, at most this many more for each server while its limit is narrowed down.
     intake_extra_loads: int = 8
+    # Then both servers past their limits one right after the other, this many times (the ratio's pairs).
+    intake_pairs: int = 5
     intake_stage_s: float = 5.0
     # New connections opened at once during a load on intake at 80 % of its best rate (0: none).
     intake_burst: int = 150
@@ -56,6 +58,7 @@ class Options:
         self.stage_s, self.drain_s, self.intake_stage_s = 2.0, 8.0, 2.0
         self.refine_steps = 0
         self.intake_extra_loads = 1
+        self.intake_pairs = 1
         self.sustain_s, self.sustain_tries = 4.0, 1
         self.geometry_points, self.geometry_cap_s = 100_000, 3.0
         self.sla_deadlines, self.sla_due, self.sla_spread_s = 100_000, 10, 3.0
@@ -79,6 +82,12 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
     )
     p.add_argument("--pipeline-rates", default=None, help="comma list of offered reports/s")
     p.add_argument("--intake-rates", default=None, help="comma list of offered requests/s")
+    p.add_argument(
+        "--intake-pairs",
+        type=int,
+        default=None,
+        help="times both HTTP servers are offered loads past their limits one after the other (0: none)",
+    )
     p.add_argument("--stage-seconds", type=float, default=None, help="seconds per pipeline/pass-through load")
     p.add_argument(
         "--sustain-seconds",
@@ -120,6 +129,8 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         o.pipeline_rates = [float(x) for x in a.pipeline_rates.split(",")]
     if a.intake_rates:
         o.intake_rates = [float(x) for x in a.intake_rates.split(",")]
+    if a.intake_pairs is not None:
+        o.intake_pairs = a.intake_pairs
     if a.stage_seconds:
         o.stage_s = o.intake_stage_s = a.stage_seconds
     if a.sustain_seconds is not None:

@@ -100,6 +100,11 @@ def draw_plots(r: dict, out: Path) -> list[str]:
             a.plot(xs, [x["accepted_per_s"] for x in rows], mark, label=label)
             b.plot(xs, [x["p99_ms"] for x in rows], mark, label=f"{label} p99")
             b.plot(xs, [x["p50_ms"] for x in rows], mark.replace("-", "--"), label=f"{label} p50")
+        pairs = it.get("pairs") or []
+        marks = (("reports", "intake, paired at the limits", "x"), ("bare", "bare, paired", "+"))
+        for key, label, mark in marks if pairs else ():
+            a.plot([p[key]["offered"] for p in pairs], [p[key]["accepted_per_s"] for p in pairs],
+                   mark, ms=9, label=label)
         top = max(x["offered"] for rows in it["rates"].values() for x in rows)
         a.plot([0, top], [0, top], color="grey", lw=0.8, label="offered")
         a.set(xlabel="offered requests/s", ylabel="answered 2xx/s", title="Intake")

@@ -208,6 +208,7 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
             f" {fmt(b.get('server_cpu_ms_per_request'), 2)} | {a.get('statuses', '-')} |"
         )
     L.append("")
+    L += _pairs_table(it.get("pairs") or [])
     nc = it.get("new_connections")
     if nc:
         L += [
@@ -303,6 +304,40 @@ def memory_section(peaks: dict) -> list[str]:
         "",
     ]
     return L
+
+
+def _pairs_table(pairs: list[dict]) -> list[str]:
+    """The pairs the intake target is judged by, one row each, in the order run."""
+    if not pairs:
+        return []
+    L = [
+        "**At their limits, pair by pair.** Then each server is offered a fifth more than the most "
+        "it answered a second above, one right after the other, the order alternating: the two "
+        "rates of a pair are measured seconds apart, where each side's best row above may come from "
+        "another minute of a machine whose speed moves. The target reads the median of the pairs' "
+        "ratios. A rate marked * kept up with its load (95 % answered): that minute the server could "
+        "have answered more.",
+        "",
+        "| pair | first | intake offered/s | intake 2xx/s | intake CPU ms/req | bare offered/s | bare 2xx/s "
+        "| bare CPU ms/req | intake / bare |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for i, p in enumerate(pairs, 1):
+        a, b = p["reports"], p["bare"]
+        first = {"reports": "intake", "bare": "bare"}.get(p.get("first"), "-")
+        L.append(
+            f"| {i} | {first} | {fmt(a['offered'])} | {fmt(a['accepted_per_s'])}{_star(a)} | "
+            f"{fmt(a.get('server_cpu_ms_per_request'), 2)} | {fmt(b['offered'])} | "
+            f"{fmt(b['accepted_per_s'])}{_star(b)} | {fmt(b.get('server_cpu_ms_per_request'), 2)} | "
+            f"{fmt(p.get('ratio'), 1)} % |"
+        )
+    L.append("")
+    return L
+
+
+def _star(row: dict) -> str:
+    """* when a server answered at least 95 % of its load: not saturated, its rate a lower bound."""
+    return "*" if row["accepted_per_s"] >= 0.95 * row["offered"] else ""
 
 
 def _intake_rows(rates: dict[str, list[dict]]) -> list[tuple[float, dict, dict]]:
