@@ -20,8 +20,9 @@ class Options:
     intake_ceiling: list[float] = field(default_factory=lambda: [5000, 8000, 12000])
     # Past the fixed loads, at most this many more for each server while its limit is narrowed down.
     intake_extra_loads: int = 8
-    # Then both servers past their limits one right after the other, this many times (the ratio's pairs).
-    intake_pairs: int = 5
+    # Then both servers past their limits one right after the other, this many times (the ratio's
+    # pairs; even, so that the two orders come as often and a steady drift of speed cancels out).
+    intake_pairs: int = 4
     intake_stage_s: float = 5.0
     # New connections opened at once during a load on intake at 80 % of its best rate (0: none).
     intake_burst: int = 150
@@ -58,11 +59,19 @@ class Options:
         self.stage_s, self.drain_s, self.intake_stage_s = 2.0, 8.0, 2.0
         self.refine_steps = 0
         self.intake_extra_loads = 1
-        self.intake_pairs = 1
+        self.intake_pairs = 2
         self.sustain_s, self.sustain_tries = 4.0, 1
         self.geometry_points, self.geometry_cap_s = 100_000, 3.0
         self.sla_deadlines, self.sla_due, self.sla_spread_s = 100_000, 10, 3.0
         self.profile_s = 4.0
+
+
+def _count(text: str) -> int:
+    """A whole number of times, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options:
@@ -84,7 +93,7 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
     p.add_argument("--intake-rates", default=None, help="comma list of offered requests/s")
     p.add_argument(
         "--intake-pairs",
-        type=int,
+        type=_count,
         default=None,
         help="times both HTTP servers are offered loads past their limits one after the other (0: none)",
     )

@@ -105,7 +105,10 @@ def draw_plots(r: dict, out: Path) -> list[str]:
         for key, label, mark in marks if pairs else ():
             a.plot([p[key]["offered"] for p in pairs], [p[key]["accepted_per_s"] for p in pairs],
                    mark, ms=9, label=label)
-        top = max(x["offered"] for rows in it["rates"].values() for x in rows)
+        top = max(
+            [x["offered"] for rows in it["rates"].values() for x in rows]
+            + [p[key]["offered"] for p in pairs for key in ("reports", "bare")]
+        )
         a.plot([0, top], [0, top], color="grey", lw=0.8, label="offered")
         a.set(xlabel="offered requests/s", ylabel="answered 2xx/s", title="Intake")
         b.set(xlabel="offered requests/s", ylabel="ms", yscale="log", title="Intake latency")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import zip_longest
 
+from bench.limits import counted, kept_up
 from bench.report.batches import batches_section
 from bench.report.postgres import maintenance_section, statements_section
 from bench.report.profiles import profile_tables
@@ -311,16 +312,16 @@ def _pairs_table(pairs: list[dict]) -> list[str]:
     if not pairs:
         return []
     L = [
-        "**At their limits, pair by pair.** Then each server is offered a fifth more than the most "
+        "**Past their limits, pair by pair.** Then each server is offered a tenth more than the most "
         "it answered a second above, one right after the other, the order alternating: the two "
         "rates of a pair are measured seconds apart, where each side's best row above may come from "
-        "another minute of a machine whose speed moves. The target reads the median of the pairs' "
-        "ratios. A rate marked * kept up with its load (95 % answered): that minute the server could "
-        "have answered more.",
+        "another minute of a machine whose speed moves. The target reads the median of the counted "
+        "pairs' ratios. A rate marked * kept up with its load (95 % answered): that minute the "
+        "server could have answered more, and its pair is not counted.",
         "",
         "| pair | first | intake offered/s | intake 2xx/s | intake CPU ms/req | bare offered/s | bare 2xx/s "
-        "| bare CPU ms/req | intake / bare |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| bare CPU ms/req | intake / bare | counted |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for i, p in enumerate(pairs, 1):
         a, b = p["reports"], p["bare"]
@@ -329,15 +330,15 @@ def _pairs_table(pairs: list[dict]) -> list[str]:
             f"| {i} | {first} | {fmt(a['offered'])} | {fmt(a['accepted_per_s'])}{_star(a)} | "
             f"{fmt(a.get('server_cpu_ms_per_request'), 2)} | {fmt(b['offered'])} | "
             f"{fmt(b['accepted_per_s'])}{_star(b)} | {fmt(b.get('server_cpu_ms_per_request'), 2)} | "
-            f"{fmt(p.get('ratio'), 1)} % |"
+            f"{fmt(p.get('ratio'), 1, ' %')} | {'yes' if counted(p) else 'no'} |"
         )
     L.append("")
     return L
 
 
 def _star(row: dict) -> str:
-    """* when a server answered at least 95 % of its load: not saturated, its rate a lower bound."""
-    return "*" if row["accepted_per_s"] >= 0.95 * row["offered"] else ""
+    """* when a server kept up with its load: not saturated, its rate a lower bound."""
+    return "*" if kept_up(row) else ""
 
 
 def _intake_rows(rates: dict[str, list[dict]]) -> list[tuple[float, dict, dict]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.limits import counted
 from bench.report.tables import all_loads
 
 
@@ -23,10 +24,14 @@ def targets(r: dict) -> list[dict]:
                 if ok
                 else f"{(measured / goal - 1) * 100:.0f}% over"
             )
+        # One decimal, more where that would read as the goal itself (49.97 % is not 50.0 %).
+        digits = 1
+        while digits < 4 and measured != goal and f"{measured:.{digits}f}" == f"{goal:.{digits}f}":
+            digits += 1
         out.append(
             {
                 "target": name,
-                "measured": f"{measured:,.1f} {unit}".strip(),
+                "measured": f"{measured:,.{digits}f} {unit}".strip(),
                 "verdict": "PASS" if ok else "MISS",
                 "margin": margin,
                 "note": note,
@@ -81,7 +86,7 @@ def targets(r: dict) -> list[dict]:
             50,
             True,
             "%",
-            ("" if paired is None else _pairs(it["pairs"]) + "; best against best: ")
+            _pairs(it.get("pairs") or [], paired)
             + f"intake {it['max_accepted_per_s']:,.0f}/s vs bare {it['bare_max_per_s']:,.0f}/s"
             + ("; " if paired is None else f" ({best_ratio:.1f} %); ")
             + (
@@ -157,14 +162,21 @@ def slowest_hop(load: dict | None) -> tuple[str, float, float] | None:
     return top["hop"], top["tail_mean_ms"], sum(h["tail_mean_ms"] for h in hops)
 
 
-def _pairs(pairs: list[dict]) -> str:
-    """What the paired verdict is the median of."""
-    ratios = ", ".join(f"{p['ratio']:.1f}" for p in pairs if p.get("ratio") is not None)
+def _pairs(pairs: list[dict], paired: float | None) -> str:
+    """What the paired verdict is the median of, or why there is none; "" for results without pairs."""
+    if not pairs:
+        return ""
+    used = [p for p in pairs if counted(p)]
+    ratios = ", ".join(f"{p['ratio']:.1f}" for p in used)
     first = pairs[0]
+    loads = f"intake {first['reports']['offered']:,.0f}/s, bare {first['bare']['offered']:,.0f}/s offered"
+    left = len(pairs) - len(used)
+    aside = f"; {left} of {len(pairs)} not counted (a server kept up, or the bare endpoint answered none)"
+    if paired is None:
+        return f"no pair counted ({loads}{aside}), so judged best against best: "
     return (
-        f"median of {len(pairs)} pairs, each both servers past their limits seconds apart "
-        f"(intake {first['reports']['offered']:,.0f}/s, bare {first['bare']['offered']:,.0f}/s offered): "
-        f"{ratios} %"
+        f"median of {len(used)} {'pair' if len(used) == 1 else 'pairs'}, each both servers past their "
+        f"limits seconds apart ({loads}): {ratios} %{aside if left else ''}; best against best: "
     )
 
 

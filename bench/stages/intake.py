@@ -3,84 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import os
-import statistics
 import sys
 import time
 
 from bench import stack
 from bench.console import fmt_ms, log
 from bench.http_load import LoadSpec, bodies
+from bench.limits import counted, limit_load, limit_measured, next_load, pair_ratio
 from bench.load import head_start_s, http_summary, offer_http
 from bench.new_connections import BURST_SEED, OPEN_BEFORE, burst_at
 from bench.profile import start_profile, summarize
-
-# A server that keeps up with the highest load offered to it is offered this much more each time, up
-# to the most the load client offers with the cores left over from a saturated server.
-LADDER_STEP = 1.5
-MAX_RATE = 27_000
-# Then the loads between the highest a server kept up with and the lowest it fell behind at are
-# halved (geometrically) until the two are within a tenth of each other: its limit is measured
-# where it lies, not at a probe below it (where it answers only what is offered) nor at one far past
-# it (an overloaded server answers less than its limit).
-REFINE_STEP = 1.1
-# Last, each server is offered this many times the most it answered a second, in pairs (both servers
-# one after the other): past its limit, where it answers all it can. Overloaded, neither server
-# answered less than at its limit by more than the minute-to-minute spread (intake 4,820/s at
-# 12,000 offered against 4,802 at 5,000).
-PAIR_OVER = 1.2
-
-
-def kept_up(row: dict) -> bool:
-    """Whether a server answered at least 95 % of the load offered to it (it was not saturated)."""
-    return row["accepted_per_s"] >= 0.95 * row["offered"]
-
-
-def limit_measured(rows: list[dict]) -> bool:
-    """Whether a server fell behind its highest load: else only the ladder's cap ended it."""
-    return bool(rows) and not kept_up(max(rows, key=_offered))
-
-
-def next_load(rows: list[dict]) -> float | None:
-    """The next load that narrows down a server's limit, or None when it is measured.
-
-    Kept up with its highest load: half as much again (up to ``MAX_RATE``). Else the geometric
-    mean of the highest load it kept up with and the lowest it fell behind at, until those are
-    within ``REFINE_STEP`` of each other (a server that kept up with none has nothing to narrow).
-    """
-    if not rows:
-        return None
-    if not limit_measured(rows):
-        rate = max(rows, key=_offered)["offered"] * LADDER_STEP
-        return rate if rate <= MAX_RATE else None
-    kept = [r["offered"] for r in rows if kept_up(r)]
-    if not kept:
-        return None
-    low = max(kept)
-    high = min(r["offered"] for r in rows if r["offered"] > low)
-    if high <= low * REFINE_STEP:
-        return None
-    rate = round(math.sqrt(low * high), -1)
-    return rate if low < rate < high else None  # at a few requests a second, rounding meets an end
-
-
-def limit_load(rows: list[dict]) -> float | None:
-    """The load a server is offered in the pairs: a fifth above the most it answered a second, so
-    that it falls behind (and answers all it can) in a minute up to a fifth faster than that one's."""
-    best = max((r["accepted_per_s"] for r in rows), default=0.0)
-    return round(PAIR_OVER * best, -1) if best > 0 else None
-
-
-def pair_ratio(pairs: list[dict]) -> float | None:
-    """Intake's rate as a percentage of the bare endpoint's: the median over the pairs, each the
-    two servers' answers a second past their limits, a few seconds apart."""
-    ratios = [p["ratio"] for p in pairs if p.get("ratio") is not None]
-    return statistics.median(ratios) if ratios else None
-
-
-def _offered(row: dict) -> float:
-    return row["offered"]
 
 
 class IntakeStage:
@@ -92,8 +25,8 @@ class IntakeStage:
         rows: dict[str, list] = {"reports": [], "bare": []}
         new_connections = None
         log("intake: reports service alone (routing and notify stopped), beside the bare endpoint")
-        # Sampled where the ratio is decided: at the first ceiling probe the server is saturated,
-        # so its samples split the CPU a request costs, not the loop's waiting between requests.
+        # Sampled at the first ceiling probe, where the server is saturated: its samples split the
+        # CPU a request costs, not the loop's waiting between requests.
         profile_rate = (o.intake_ceiling or o.intake_rates)[0]
         bare = self._start_bare()
         servers = {"reports": self.services["reports"].port, "bare": bare.port}
@@ -161,13 +94,15 @@ class IntakeStage:
                 break
             order = order[::-1]
         for side in rows.values():
-            side.sort(key=_offered)
+            side.sort(key=lambda row: row["offered"])
 
     async def _pairs_at_limits(self, rows: dict[str, list[dict]], servers: dict[str, int]) -> list[dict]:
         """Both servers past their limits (``limit_load``) one right after the other, the order
-        alternating, ``opts.intake_pairs`` times: each pair's ratio is of two rates measured seconds
-        apart. The machine's speed moves by a third within a run, and each side's best row above
-        may come from a different minute; the median of the pairs' ratios does not depend on which.
+        alternating, ``opts.intake_pairs`` times. A pair's two rates are measured seconds apart,
+        where each server's best row above may come from a minute of a different speed (the
+        machine's moves by a third within a run). While the machine slows (or speeds up) steadily,
+        the server that goes second in a pair loses (or gains) by it, each server in every other
+        pair, so over an even number of pairs the drift pulls the median neither way.
         """
         loads = {name: limit_load(side) for name, side in rows.items()}
         if None in loads.values():
@@ -182,9 +117,13 @@ class IntakeStage:
             bare = pair["bare"]["accepted_per_s"]
             pair["ratio"] = pair["reports"]["accepted_per_s"] / bare * 100 if bare else None
             pairs.append(pair)
-        if pairs:
-            ratios = ", ".join(f"{p['ratio']:.1f} %" for p in pairs if p["ratio"] is not None)
-            log(f"  intake / bare at their limits, pair by pair: {ratios}")
+        shown = [
+            f"{p['ratio']:.1f} %" + ("" if counted(p) else " (not counted: a server kept up)")
+            for p in pairs
+            if p["ratio"] is not None
+        ]
+        if shown:
+            log(f"  intake / bare past their limits, pair by pair: {', '.join(shown)}")
         return pairs
 
     def _start_bare(self) -> stack.Service:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from bench.limits import MAX_RATE, kept_up, limit_measured, next_load
 from bench.report.tables import intake_section
-from bench.stages.intake import MAX_RATE, IntakeStage, kept_up, limit_measured, next_load
+from bench.stages.intake import IntakeStage
 
 
 def _row(offered: float, per_s: float) -> dict:
