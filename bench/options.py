@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass
 class Options:
-    """What to run; the defaults are the full run (~10 minutes on a quiet 2-core machine)."""
+    """What to run; the defaults are the full run (about 10 minutes on a 2-core machine)."""
 
     kafka: str = "embedded"
     quick: bool = False
