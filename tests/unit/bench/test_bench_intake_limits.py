@@ -3,34 +3,17 @@ the loads between the highest it kept up with and the lowest it fell behind at a
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from bench.limits import MAX_RATE, kept_up, limit_measured, next_load
 from bench.report.tables import intake_section
-from bench.stages.intake import IntakeStage
+from tests.unit.bench.intake_fakes import FakeIntake
+from tests.unit.bench.intake_fakes import row as _row
 
 
-def _row(offered: float, per_s: float) -> dict:
-    return {"offered": offered, "accepted_per_s": per_s, "p50_ms": 2.0, "p99_ms": 9.0,
-            "server_cpu_ms_per_request": 0.08, "statuses": {"201": 10}}
-
-
-class _Stage(IntakeStage):
-    """The stage with each server replaced by a capacity: it answers up to its limit a second."""
+class _Stage(FakeIntake):
+    """Each server answers up to its limit a second, on a steady machine."""
 
     def __init__(self, extra_loads: int = 8, **limits: float) -> None:
-        self.opts = SimpleNamespace(intake_extra_loads=extra_loads)
-        self.limits = limits
-        self.offered: list[tuple[str, float]] = []
-        self.settled = 0
-
-    async def settle(self) -> float:
-        self.settled += 1
-        return 0.0
-
-    async def _offer_intake(self, name: str, port: int, rate: float) -> dict:
-        self.offered.append((name, rate))
-        return _row(rate, min(rate, self.limits[name]))
+        super().__init__(extra_loads=extra_loads, **limits)
 
     async def limits_of(self, rows: dict[str, list[dict]]) -> list[tuple[str, float]]:
         await self._until_limits(rows, {"reports": 1, "bare": 2})

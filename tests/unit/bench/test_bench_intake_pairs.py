@@ -3,42 +3,22 @@ whose speed moves within a run does not decide the ratio."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from bench.limits import MAX_RATE, counted, limit_load, pair_ratio
 from bench.options import parse_args
 from bench.report.tables import intake_section
 from bench.report.targets import targets
-from bench.stages.intake import IntakeStage
+from tests.unit.bench.intake_fakes import FakeIntake, row
 
 
 def _row(offered: float, per_s: float) -> dict:
-    return {"offered": offered, "accepted_per_s": per_s, "p50_ms": 2.0, "p99_ms": 9.0,
-            "server_cpu_ms_per_request": 0.1, "statuses": {"201": 10}}
+    return row(offered, per_s, cpu_ms=0.1)
 
 
-class _DriftingMachine(IntakeStage):
-    """Each server answers up to its capacity times the machine's speed at the time it is offered
-    a load; the speed falls by a tenth with every load (a machine that slows through the run)."""
-
-    def __init__(self, pairs: int, **capacity: float) -> None:
-        self.opts = SimpleNamespace(intake_pairs=pairs)
-        self.capacity = capacity
-        self.speed = 1.0
-        self.offered: list[tuple[str, float]] = []
-        self.settled = 0
-
-    async def settle(self) -> float:
-        self.settled += 1
-        return 0.0
-
-    async def _offer_intake(self, name: str, port: int, rate: float) -> dict:
-        self.offered.append((name, rate))
-        answered = min(rate, self.capacity[name] * self.speed)
-        self.speed *= 0.9
-        return _row(rate, answered)
+def _slowing_machine(pairs: int, **capacity: float) -> FakeIntake:
+    """Both servers on a machine that slows by a tenth with every load."""
+    return FakeIntake(pairs=pairs, slowing=0.9, cpu_ms=0.1, **capacity)
 
 
 def test_the_pairs_offer_each_server_a_tenth_more_than_the_most_it_answered():
@@ -50,7 +30,7 @@ def test_the_pairs_offer_each_server_a_tenth_more_than_the_most_it_answered():
 
 
 async def test_pairs_alternate_and_over_an_even_number_a_steady_slowing_cancels_out():
-    stage = _DriftingMachine(4, reports=4_800, bare=10_000)
+    stage = _slowing_machine(4, reports=4_800, bare=10_000)
     rows = {"reports": [_row(4_600, 4_600), _row(5_000, 4_700)],
             "bare": [_row(9_800, 9_800), _row(10_500, 9_900)]}
     pairs = await stage._pairs_at_limits(rows, {"reports": 1, "bare": 2})
@@ -68,7 +48,7 @@ async def test_pairs_alternate_and_over_an_even_number_a_steady_slowing_cancels_
 async def test_a_slowing_machine_moves_the_best_against_best_ratio_but_not_the_paired_one():
     # Intake's capacity is exactly half the bare endpoint's. Intake's best row came in a fast
     # minute, the bare endpoint's in a slow one, and the pairs in slower minutes still.
-    stage = _DriftingMachine(4, reports=5_000, bare=10_000)
+    stage = _slowing_machine(4, reports=5_000, bare=10_000)
     stage.speed = 0.6
     rows = {"reports": [_row(5_500, 5_000)], "bare": [_row(12_000, 7_000)]}
     pairs = await stage._pairs_at_limits(rows, {"reports": 1, "bare": 2})
@@ -80,10 +60,10 @@ async def test_a_slowing_machine_moves_the_best_against_best_ratio_but_not_the_p
 
 
 async def test_no_pairs_when_asked_for_none_or_a_server_has_no_rows():
-    stage = _DriftingMachine(0, reports=5_000, bare=10_000)
+    stage = _slowing_machine(0, reports=5_000, bare=10_000)
     assert await stage._pairs_at_limits({"reports": [_row(5_000, 5_000)], "bare": [_row(9_000, 9_000)]},
                                         {"reports": 1, "bare": 2}) == []
-    stage = _DriftingMachine(2, reports=5_000, bare=10_000)
+    stage = _slowing_machine(2, reports=5_000, bare=10_000)
     assert await stage._pairs_at_limits({"reports": [], "bare": [_row(9_000, 9_000)]},
                                         {"reports": 1, "bare": 2}) == []
     assert stage.offered == [] and pair_ratio([]) is None
