@@ -15,7 +15,7 @@ MAX_RATE = 27_000
 # where it lies, not at a probe below it (where it answers only what is offered) nor at one far past
 # it (an overloaded server answers less than its limit).
 REFINE_STEP = 1.1
-# Last, each server is offered this many times the most it answered a second, in pairs (both servers
+# Then each server is offered this many times the most it answered a second, in pairs (both servers
 # one after the other): just past its limit, as far as the narrowing above ends from it, where it
 # answers all it can without being far past it (an overloaded server answers less, see above). A
 # pair in which a server still kept up is not counted: that minute it could have answered more.
@@ -59,7 +59,8 @@ def limit_load(rows: list[dict]) -> float | None:
     """The load a server is offered in the pairs: ``PAIR_OVER`` times the most it answered a second
     (at most ``MAX_RATE``), so that it falls behind and answers all it can."""
     best = max((r["accepted_per_s"] for r in rows), default=0.0)
-    return min(round(PAIR_OVER * best, -1), MAX_RATE) if best > 0 else None
+    load = min(round(PAIR_OVER * best, -1), MAX_RATE)
+    return load if load > best else None  # at a few a second, rounding to tens meets (or undercuts) it
 
 
 def counted(pair: dict) -> bool:

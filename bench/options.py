@@ -66,11 +66,16 @@ class Options:
         self.profile_s = 4.0
 
 
-def _count(text: str) -> int:
-    """A whole number of times, 0 or more."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+def pair_count(text: str) -> int:
+    """An even number of pairs, 0 or more: each server goes first in as many as the other."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 0 or value % 2:
+        raise argparse.ArgumentTypeError(
+            f"must be an even number, 0 or more (each server goes first in half the pairs), not {value}"
+        )
     return value
 
 
@@ -93,9 +98,10 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
     p.add_argument("--intake-rates", default=None, help="comma list of offered requests/s")
     p.add_argument(
         "--intake-pairs",
-        type=_count,
+        type=pair_count,
         default=None,
-        help="times both HTTP servers are offered loads past their limits one after the other (0: none)",
+        help="times both HTTP servers are offered loads past their limits one after the other "
+        "(even; 0: none)",
     )
     p.add_argument("--stage-seconds", type=float, default=None, help="seconds per pipeline/pass-through load")
     p.add_argument(

@@ -235,7 +235,10 @@ def _pass_through(st: dict, best: dict | None, cores: int) -> str:
         f"- **{PASS_THROUGH_SHARE * 100:.0f} % of pass-through** is {need:,.0f} reports/s. "
         "Pass-through does no HTTP, no parsing, no database and no tracing. "
     )
-    bare = (st.get("intake") or {}).get("bare_max_per_s")
+    it = st.get("intake") or {}
+    # The most it answered at any load, the intake pairs' included.
+    paired = [p["bare"]["accepted_per_s"] for p in it.get("pairs") or []]
+    bare = max([it.get("bare_max_per_s") or 0.0, *paired])
     if bare:
         text += (
             f"The bare endpoint of intake's HTTP framework and server, with none of that work, answered "

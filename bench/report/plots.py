@@ -91,20 +91,23 @@ def draw_plots(r: dict, out: Path) -> list[str]:
         made.append("pipeline_hops.png")
     if it:
         fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+        colours: dict[str, str] = {}
         for key, label, mark in (
             ("reports", "POST /reports (DB + outbox)", "o-"),
             ("bare", "bare endpoint", "s-"),
         ):
             rows = it["rates"][key]
             xs = [x["offered"] for x in rows]
-            a.plot(xs, [x["accepted_per_s"] for x in rows], mark, label=label)
+            (line,) = a.plot(xs, [x["accepted_per_s"] for x in rows], mark, label=label)
+            colours[key] = line.get_color()
             b.plot(xs, [x["p99_ms"] for x in rows], mark, label=f"{label} p99")
             b.plot(xs, [x["p50_ms"] for x in rows], mark.replace("-", "--"), label=f"{label} p50")
         pairs = it.get("pairs") or []
-        marks = (("reports", "intake, paired at the limits", "x"), ("bare", "bare, paired", "+"))
+        marks = (("reports", "POST /reports, pairs past its limit", "x"),
+                 ("bare", "bare endpoint, pairs past its limit", "+"))
         for key, label, mark in marks if pairs else ():
             a.plot([p[key]["offered"] for p in pairs], [p[key]["accepted_per_s"] for p in pairs],
-                   mark, ms=9, label=label)
+                   mark, ms=9, color=colours[key], label=label)
         top = max(
             [x["offered"] for rows in it["rates"].values() for x in rows]
             + [p[key]["offered"] for p in pairs for key in ("reports", "bare")]

@@ -209,7 +209,7 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
             f" {fmt(b.get('server_cpu_ms_per_request'), 2)} | {a.get('statuses', '-')} |"
         )
     L.append("")
-    L += _pairs_table(it.get("pairs") or [])
+    L += _pairs_table(it.get("pairs") or [], it["rates"])
     nc = it.get("new_connections")
     if nc:
         L += [
@@ -307,13 +307,15 @@ def memory_section(peaks: dict) -> list[str]:
     return L
 
 
-def _pairs_table(pairs: list[dict]) -> list[str]:
+def _pairs_table(pairs: list[dict], rates: dict[str, list[dict]]) -> list[str]:
     """The pairs the intake target is judged by, one row each, in the order run."""
     if not pairs:
         return []
+    best = max((r["accepted_per_s"] for r in rates.get("reports", [])), default=0.0)
+    over = f" ({pairs[0]['reports']['offered'] / best * 100 - 100:.0f} % more)" if best else ""
     L = [
-        "**Past their limits, pair by pair.** Then each server is offered a tenth more than the most "
-        "it answered a second above, one right after the other, the order alternating: the two "
+        "**Past their limits, pair by pair.** Then each server is offered a load past the most it "
+        f"answered a second above{over}, one right after the other, the order alternating: the two "
         "rates of a pair are measured seconds apart, where each side's best row above may come from "
         "another minute of a machine whose speed moves. The target reads the median of the counted "
         "pairs' ratios. A rate marked * kept up with its load (95 % answered): that minute the "

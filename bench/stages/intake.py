@@ -72,9 +72,10 @@ class IntakeStage:
         """More loads on each server until its limit is measured (``next_load``), then each
         server's rows in the order of the load offered.
 
-        The ratio's two sides are each a server's most answered a second; the fixed loads leave
-        it between a load the server kept up with (it answered only what was offered) and one far
-        past its limit (overloaded, it answers less). The two servers take turns, as above.
+        A server's most answered a second is where its pairs' load is set from (and the ratio's
+        fallback); the fixed loads leave it between a load the server kept up with (it answered
+        only what was offered) and one far past its limit (overloaded, it answers less). The two
+        servers take turns, as above.
         """
         order = ("reports", "bare")
         extra = dict.fromkeys(order, 0)
@@ -102,10 +103,13 @@ class IntakeStage:
         where each server's best row above may come from a minute of a different speed (the
         machine's moves by a third within a run). While the machine slows (or speeds up) steadily,
         the server that goes second in a pair loses (or gains) by it, each server in every other
-        pair, so over an even number of pairs the drift pulls the median neither way.
+        pair, so over an even number of pairs the drift hardly moves the median (slowing by a tenth
+        a load, by half a percent of it).
         """
         loads = {name: limit_load(side) for name, side in rows.items()}
         if None in loads.values():
+            if self.opts.intake_pairs:
+                log("  no pairs: a server answered (next to) nothing at every load")
             return []
         pairs: list[dict] = []
         for i in range(self.opts.intake_pairs):
@@ -118,9 +122,9 @@ class IntakeStage:
             pair["ratio"] = pair["reports"]["accepted_per_s"] / bare * 100 if bare else None
             pairs.append(pair)
         shown = [
-            f"{p['ratio']:.1f} %" + ("" if counted(p) else " (not counted: a server kept up)")
+            "- (the bare endpoint answered none)" if p["ratio"] is None
+            else f"{p['ratio']:.1f} %" + ("" if counted(p) else " (not counted: a server kept up)")
             for p in pairs
-            if p["ratio"] is not None
         ]
         if shown:
             log(f"  intake / bare past their limits, pair by pair: {', '.join(shown)}")

@@ -248,6 +248,14 @@ def test_pass_through_share_above_the_bare_endpoint_is_out_of_reach_of_any_pipel
     assert above.startswith("- **30 % of pass-through** is 5,400 reports/s.")
     assert "at most 5,000/s on this machine, so no pipeline behind it can reach that rate here" in above
     assert "3,600 reports/s" in below and "no pipeline behind it" not in below
+    # The intake pairs count too: the bare endpoint answered more in one of them, more than 5,400.
+    run = _run(rates, [], pass_through=18_000, bare=5_000)
+    run["stages"]["intake"]["pairs"] = [{
+        "reports": {"offered": 3_000, "accepted_per_s": 2_700.0},
+        "bare": {"offered": 6_600, "accepted_per_s": 6_000.0}, "ratio": 45.0,
+    }]
+    with_pair = _item(bounds_section(run), item)
+    assert "at most 6,000/s on this machine." in with_pair and "no pipeline behind it" not in with_pair
 
 
 def test_nothing_is_said_when_every_target_it_explains_is_met():

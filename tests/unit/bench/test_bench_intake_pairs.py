@@ -27,6 +27,9 @@ def test_the_pairs_offer_each_server_a_tenth_more_than_the_most_it_answered():
     # Never more than the load client offers.
     assert limit_load([_row(12_000, 12_000), _row(27_000, 26_000)]) == MAX_RATE
     assert limit_load([]) is None and limit_load([_row(5_000, 0)]) is None
+    # At a few a second the load rounded to tens would be no more than the best (here 0): none.
+    assert limit_load([_row(10, 4)]) is None
+    assert limit_load([_row(100, 95)]) == 100
 
 
 async def test_pairs_alternate_and_over_an_even_number_a_steady_slowing_cancels_out():
@@ -56,7 +59,7 @@ async def test_a_slowing_machine_moves_the_best_against_best_ratio_but_not_the_p
     it = _intake(pairs, reports=rows["reports"], bare=rows["bare"])
     got = _verdict(it)
     assert got["measured"] == "50.3 %"
-    assert "best against best: intake 5,000/s vs bare 7,000/s (71.4 %)" in got["note"]
+    assert "the best rows before the pairs: intake 5,000/s vs bare 7,000/s (71.4 %)" in got["note"]
 
 
 async def test_no_pairs_when_asked_for_none_or_a_server_has_no_rows():
@@ -101,7 +104,7 @@ def test_the_target_reads_the_median_pair_and_names_the_best_against_best_beside
     # 49.0, 52.7, 46.3 and 50.0 %: the median is the mean of the middle two.
     assert (got["measured"], got["verdict"]) == ("49.5 %", "MISS")
     assert "median of 4 pairs" in got["note"] and ": 49.0, 52.7, 46.3, 50.0 %;" in got["note"]
-    assert "best against best: intake 4,900/s vs bare 9,000/s (54.4 %)" in got["note"]
+    assert "the best rows before the pairs: intake 4,900/s vs bare 9,000/s (54.4 %)" in got["note"]
 
 
 def test_a_pair_in_which_a_server_kept_up_is_not_counted():
@@ -153,5 +156,20 @@ def test_pairs_are_an_option_and_quick_runs_two():
     assert parse_args([]).intake_pairs == 4
     assert parse_args(["--quick"]).intake_pairs == 2
     assert parse_args(["--quick", "--intake-pairs", "0"]).intake_pairs == 0
-    with pytest.raises(SystemExit):
-        parse_args(["--intake-pairs", "-1"])
+    for wrong in ("-2", "3", "two"):
+        with pytest.raises(SystemExit):
+            parse_args(["--intake-pairs", wrong])
+
+
+def test_results_of_the_first_pairs_are_judged_by_the_pairs_as_counted_now():
+    # Written by 881eb34, which counted every pair: both kept up here, so none counts now.
+    kept = [_pair("bare", 5_300, 9_000), _pair("reports", 5_400, 9_100)]
+    it = _intake(kept) | {"pair_ratio": 59.0}
+    got = _verdict(it)
+    assert got["measured"] == "54.4 %" and got["note"].startswith("no pair counted (")
+
+
+def test_the_pairs_table_says_how_far_past_intake_s_best_its_load_was():
+    # Intake's best row 4,900/s, its pairs offered 5,500: 12 % more.
+    text = "\n".join(intake_section(_intake([_pair("bare", 4_700, 9_600)]), {}, None))
+    assert "a load past the most it answered a second above (12 % more)" in text
