@@ -7,11 +7,11 @@ from pathlib import Path
 from bench.report.bounds import bounds_section
 from bench.report.faults import faults_section
 from bench.report.header import busy_machine_line, yardstick_line
+from bench.report.intake import intake_section
 from bench.report.plots import draw_plots
 from bench.report.profiles import profile_section, profiles_of
 from bench.report.tables import (
     geometry_section,
-    intake_section,
     memory_section,
     passthrough_section,
     pipeline_section,

@@ -4,7 +4,7 @@ the loads between the highest it kept up with and the lowest it fell behind at a
 from __future__ import annotations
 
 from bench.limits import MAX_RATE, kept_up, limit_measured, next_load
-from bench.report.tables import intake_section
+from bench.report.intake import intake_section
 from tests.unit.bench.intake_fakes import FakeIntake
 from tests.unit.bench.intake_fakes import row as _row
 

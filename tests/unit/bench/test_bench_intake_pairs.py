@@ -7,7 +7,7 @@ import pytest
 
 from bench.limits import MAX_RATE, counted, limit_load, pair_ratio
 from bench.options import parse_args
-from bench.report.tables import intake_section
+from bench.report.intake import intake_section
 from bench.report.targets import targets
 from tests.unit.bench.intake_fakes import FakeIntake, row
 

@@ -4,8 +4,9 @@ PostgreSQL's tables over the pipeline loads."""
 from __future__ import annotations
 
 from bench.report.header import busy_machine_line
+from bench.report.intake import intake_section
 from bench.report.postgres import maintenance_section
-from bench.report.tables import intake_section, pipeline_section
+from bench.report.tables import pipeline_section
 
 
 def _load(offered: float, machine: float) -> dict:
