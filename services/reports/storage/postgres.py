@@ -137,7 +137,7 @@ class PostgresReportStore:
     """
 
     def __init__(
-        self, *, pool: asyncpg.Pool, max_batch: int = 500, linger_s: float = 0.002, crowd: int = 16
+        self, *, pool: asyncpg.Pool, max_batch: int = 128, linger_s: float = 0.002, crowd: int = 16
     ) -> None:
         self._pool = pool
         # Reports that come one at a time wait up to linger_s for company: at 1,000/s that cut
