@@ -23,8 +23,8 @@ class ReportsSettings(BaseSettings):
         2048, ge=64, description="Longest side in pixels a photo is kept at; larger ones are shrunk."
     )
     # Well below the requests a busy intake has in flight: at 500, past its limit on 256
-    # connections, one transaction could hold most of them and the server idled until it
-    # committed (docs/guarantees.md, group commit).
+    # connections, one transaction could hold most of them and the server stood below a full
+    # core (docs/guarantees.md, group commit).
     intake_max_batch: int = Field(
         128, ge=1, description="Most reports committed in one transaction when requests arrive together."
     )

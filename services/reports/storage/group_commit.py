@@ -51,7 +51,7 @@ class GroupCommit(Generic[T, R]):
         self,
         commit: Callable[[Sequence[T]], Awaitable[Sequence[R]]],
         *,
-        max_batch: int = 500,
+        max_batch: int = 128,
         max_writers: int = 2,
         linger_s: float = 0.0,
         crowd: int = 1,
