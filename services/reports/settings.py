@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.reports.storage.postgres import INTAKE_MAX_BATCH
+
 
 class ReportsSettings(BaseSettings):
     """What intake accepts."""
@@ -22,11 +24,10 @@ class ReportsSettings(BaseSettings):
     photo_max_side: int = Field(
         2048, ge=64, description="Longest side in pixels a photo is kept at; larger ones are shrunk."
     )
-    # Well below the requests a busy intake has in flight: at 500, past its limit on 256
-    # connections, one transaction could hold most of them and the server stood below a full
-    # core (docs/guarantees.md, group commit).
     intake_max_batch: int = Field(
-        128, ge=1, description="Most reports committed in one transaction when requests arrive together."
+        INTAKE_MAX_BATCH,
+        ge=1,
+        description="Most reports committed in one transaction when requests arrive together.",
     )
     intake_linger_ms: float = Field(
         2.0,

@@ -16,6 +16,11 @@ from shared.postgres.outbox import channel_for
 
 SCHEMA = "reports"
 
+# Most reports one intake transaction holds (NUANXIN_REPORTS_INTAKE_MAX_BATCH). Well below the
+# requests a busy intake has in flight: at 500, past its limit on 256 connections, one transaction
+# could hold most of them and the server stood below a full core (docs/guarantees.md, group commit).
+INTAKE_MAX_BATCH = 128
+
 # Reads go through the view report_state: each report (intake's row) with where its case stands
 # (report_routes, from the case events; none before routing).
 _COLUMNS = (
@@ -137,7 +142,12 @@ class PostgresReportStore:
     """
 
     def __init__(
-        self, *, pool: asyncpg.Pool, max_batch: int = 128, linger_s: float = 0.002, crowd: int = 16
+        self,
+        *,
+        pool: asyncpg.Pool,
+        max_batch: int = INTAKE_MAX_BATCH,
+        linger_s: float = 0.002,
+        crowd: int = 16,
     ) -> None:
         self._pool = pool
         # Reports that come one at a time wait up to linger_s for company: at 1,000/s that cut
