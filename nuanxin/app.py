@@ -1,4 +1,4 @@
-"""One HTTP app for one or several services: their routes, /healthz, /metrics and the home page."""
+"""HTTP apps: one for one or several services (routes, /healthz, /metrics, pages), one for relays."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from opentelemetry import trace
 
 from nuanxin.web import install_pages
-from shared.host import ServiceHost
+from shared.host import RelayHost, ServiceHost
 from shared.http.errors import install_error_handlers
 from shared.http.lean import LeanFastAPI, LeanRoute
 from shared.http.tracing import FASTAPI_TELEMETRY_OFF, ServerSpanMiddleware
@@ -84,4 +84,38 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
         return FileResponse(STATIC / "index.html")
 
     install_pages(app, hosts)
+    return app
+
+
+def create_relay_app(relays: Sequence[RelayHost]) -> FastAPI:
+    """The app of a `nuanxin relay` process: /healthz and /metrics; the relays follow its lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        started: list[RelayHost] = []
+        try:
+            for relay in relays:
+                await relay.start()
+                started.append(relay)
+            yield
+        finally:
+            for relay in reversed(started):
+                await relay.stop()
+
+    app = FastAPI(title="nuanxin relay", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        """Each relay's state and events published; 503 until all run."""
+        states = {relay.name: relay.health() for relay in relays}
+        ok = all(s["status"] == "ok" for s in states.values())
+        return JSONResponse({"status": "ok" if ok else "starting", "relays": states},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus metrics of this process's relays (`nuanxin_events_out_total`)."""
+        body = relays[0].metrics.render() if relays else b""
+        return Response(body, media_type="text/plain; version=0.0.4")
+
     return app

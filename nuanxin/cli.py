@@ -25,13 +25,13 @@ def _check_target(target: str) -> None:
         raise typer.BadParameter(f"unknown target {target!r}; one of {', '.join(TARGETS)} or all")
 
 
-def _serve(target: str, host: str, port: int, banner: str | None = None) -> None:
+def _serve(target: str, host: str, port: int, banner: str | None = None, *, relay: bool = False) -> None:
     import uvicorn
     from prometheus_client import CollectorRegistry
 
-    from nuanxin.app import create_app
+    from nuanxin.app import create_app, create_relay_app
     from shared.gc import quiet_gc
-    from shared.host import ServiceHost
+    from shared.host import RelayHost, ServiceHost
     from shared.http.listener import new_event_loop
     from shared.settings import PlatformSettings
     from shared.telemetry.logging import configure_logging
@@ -39,8 +39,12 @@ def _serve(target: str, host: str, port: int, banner: str | None = None) -> None
     settings = PlatformSettings()
     configure_logging(settings.log_level)
     registry = CollectorRegistry()
-    hosts = [ServiceHost(spec_for(name), settings, registry=registry) for name in expand(target)]
-    config = uvicorn.Config(create_app(hosts), host=host, port=port, log_config=None,
+    names = expand(target)
+    if relay:
+        served = create_relay_app([RelayHost(name, settings, registry=registry) for name in names])
+    else:
+        served = create_app([ServiceHost(spec_for(name), settings, registry=registry) for name in names])
+    config = uvicorn.Config(served, host=host, port=port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=5,
                             server_header=False)  # no "server: uvicorn" on every answer
     server = uvicorn.Server(config)
@@ -72,6 +76,21 @@ def run(
     """Run one service, or all of them in one process (they still talk only through Kafka)."""
     _check_target(target)
     _serve(target, host, port)
+
+
+@app.command()
+def relay(
+    target: TargetOpt = "all",
+    host: Annotated[str, typer.Option(help="Address of /healthz and /metrics.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port of /healthz and /metrics.")] = 8001,
+) -> None:
+    """Publish the outbox of one service, or of all, from a process of its own.
+
+    Run the services with NUANXIN_OUTBOX_RELAY=separate, so their cores serve only requests and
+    events; until a relay runs, their events wait in the outbox.
+    """
+    _check_target(target)
+    _serve(target, host, port, relay=True)
 
 
 @app.command()

@@ -110,6 +110,25 @@ class ServiceSpec(Generic[F]):
     close: Callable[[F], Awaitable[None]] | None = None
 
 
+def relay_for(
+    name: str,
+    settings: PlatformSettings,
+    pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    metrics: ServiceMetrics,
+) -> OutboxRelay:
+    """The relay of a service's outbox, in the service's process or in one of its own."""
+    return OutboxRelay(
+        pool=pool,
+        database_url=settings.database_url,
+        producer=producer,
+        schema=name,
+        linger_s=settings.relay_linger_ms / 1000,
+        on_published=metrics.events_out.labels(name).inc,
+        topic_prefix=settings.namespace,
+    )
+
+
 class ServiceHost(Generic[F]):
     """Starts and stops one service; its router is ready before start, its factory after."""
 
@@ -157,7 +176,8 @@ class ServiceHost(Generic[F]):
         return self._factory
 
     async def start(self) -> None:
-        """Migrate, create topics, connect, register handlers, then start consuming and relaying."""
+        """Migrate, create topics, connect, register handlers, then start consuming and relaying
+        (unless ``NUANXIN_OUTBOX_RELAY=separate`` leaves the relay to a `nuanxin relay` process)."""
         s = self.settings
         await migrate.upgrade(s.database_url, schema=self.name, script_location=self.spec.migrations)
         await ensure_topics(
@@ -184,16 +204,9 @@ class ServiceHost(Generic[F]):
         if self.runtime.consumers:
             subscribe(broker, dict(self.runtime.consumers), settings=s)
         await broker.start()
-        self.relay = OutboxRelay(
-            pool=pool,
-            database_url=s.database_url,
-            producer=producer,
-            schema=self.name,
-            linger_s=s.relay_linger_ms / 1000,
-            on_published=self.metrics.events_out.labels(self.name).inc,
-            topic_prefix=s.namespace,
-        )
-        self._spawn(self.relay.run(), "outbox-relay")
+        if s.outbox_relay == "in-service":
+            self.relay = relay_for(self.name, s, pool, producer, self.metrics)
+            self._spawn(self.relay.run(), "outbox-relay")
         self._spawn(self._observe(), "observe")
         self._spawn(
             run_ticks(self._prune_inbox, name="inbox-retention", interval_s=3600, full_batch=10_000),
@@ -246,7 +259,8 @@ class ServiceHost(Generic[F]):
             "status": "ok" if rt is not None and self._factory is not None else "starting",
             "consumers": {t: {"applied": c.applied, "duplicates": c.duplicates}
                           for t, c in (rt.consumers if rt else [])},
-            "relayed": self.relay.published if self.relay else 0,
+            # None: a `nuanxin relay` process publishes this service's outbox (its own /healthz).
+            "relayed": self.relay.published if self.relay else None,
             "dead_letters": rt.dead_letters.sent if rt else 0,
         }
 
@@ -279,3 +293,60 @@ class ServiceHost(Generic[F]):
                             self.metrics.consumer_lag.labels(
                                 self.name, s.group(self.name), tp.topic, str(tp.partition)
                             ).set(max(high - pos, 0))
+
+
+class RelayHost:
+    """Publishes one service's outbox from a process of its own (`nuanxin relay`).
+
+    The service runs with ``NUANXIN_OUTBOX_RELAY=separate`` and commits events to its outbox as
+    always; this host only connects, creates the topics if they are missing, and relays. It does
+    not migrate: the service owns its schema, and until the service has created the outbox the
+    relay waits ("outbox relay waiting"), as it waits out any database outage.
+    """
+
+    def __init__(
+        self, name: str, settings: PlatformSettings, *, registry: CollectorRegistry | None = None
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.metrics = ServiceMetrics(name, registry)
+        self.relay: OutboxRelay | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Create missing topics, connect, then relay until stopped."""
+        s = self.settings
+        await ensure_topics(
+            s.kafka_bootstrap_servers, [s.topic(t) for t in topics.ALL], partitions=s.topic_partitions
+        )
+        # The relay holds one connection while it publishes; LISTEN uses one of its own.
+        self._pool = await create_pool(s.database_url, schema=self.name, max_size=2)
+        self._producer = create_producer(s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}-relay")
+        await self._producer.start()
+        self.relay = relay_for(self.name, s, self._pool, self._producer, self.metrics)
+        self._task = asyncio.create_task(self.relay.run(), name=f"{self.name}:outbox-relay")
+        log.info("relay started", extra={"service": self.name})
+
+    async def stop(self) -> None:
+        """Stop relaying (a batch in flight stays in the outbox unless acknowledged), then disconnect."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+            self._task = None
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None
+        if self._pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._pool.close(), 5)
+            self._pool = None
+        self.relay = None
+
+    def health(self) -> dict[str, Any]:
+        """Whether the relay runs, and how many events it has published."""
+        status = "starting" if self._task is None else "stopped" if self._task.done() else "ok"
+        return {"status": status, "relayed": self.relay.published if self.relay else 0}

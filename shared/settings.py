@@ -56,6 +56,14 @@ class PlatformSettings(BaseSettings):
         "latency per hop while busy (none after a quiet spell). The embedded broker's fetches cost "
         "more with every batch a partition holds, and fewer, larger batches make larger consumer batches.",
     )
+    outbox_relay: Literal["in-service", "separate"] = Field(
+        "in-service",
+        description="Who publishes a service's outbox: the service's own process (`in-service`), or "
+        "a `nuanxin relay` process beside it (`separate`), so the service's core serves only its "
+        "requests and events. One relay per schema publishes at a time either way (an advisory "
+        "lock), so a relay in both places is safe, and neither is a mistake that loses events: "
+        "rows wait in the outbox until a relay runs.",
+    )
     consumer_max_records: int = Field(500, ge=1, description="Most records one batch handles.")
     consumer_max_attempts: int = Field(
         3, ge=1, description="Attempts per message before it goes to the dead-letter topic."

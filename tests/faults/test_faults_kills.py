@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -37,24 +39,9 @@ async def test_routing_and_notify_killed_at_random_moments_lose_nothing(deployme
     intake = Intake(deployment, url=lambda: reports.url)
     requests = report_requests(n_reports, rng)
 
-    duration = n_reports / rate
-    moments = sorted(rng.uniform(0.05, 0.9) * duration for _ in range(n_kills))
-    plan = [(at, rng.choice(victims), rng.uniform(0.0, 1.5)) for at in moments]
     injected: list[dict] = []
-
-    async def chaos() -> None:
-        begun = time.monotonic()
-        for at, victim, down_for in plan:
-            await asyncio.sleep(max(0.0, begun + at - time.monotonic()))
-            if not victim.alive:  # still restarting from the previous kill: wait for it first
-                await victim.wait_healthy()
-            victim.kill()
-            injected.append({"at_s": round(time.monotonic() - begun, 2), "killed": victim.name,
-                             "down_s": round(down_for, 2)})
-            await asyncio.sleep(down_for)
-            await victim.start()
-
-    await asyncio.gather(intake.stream(requests, rate=rate), chaos())
+    chaos = _kills(rng, victims, n_kills, n_reports / rate, injected)
+    await asyncio.gather(intake.stream(requests, rate=rate), chaos)
     report_ids = list(intake.accepted.values())
     result = await wait_for_effects(deployment, report_ids, timeout=240 if LONG else 90, with_reports=True)
     result = await tally(deployment, report_ids, with_reports=True, with_topic=True)
@@ -67,6 +54,58 @@ async def test_routing_and_notify_killed_at_random_moments_lose_nothing(deployme
     assert result.stray == 0, result
     assert result.feed_entries_without_case == 0
     assert result.distinct_cases_on_topic == result.cases
+
+
+async def test_the_relay_process_of_reports_killed_at_random_moments_loses_nothing(deployment, figures):
+    # Reports leaves its outbox to a `nuanxin relay` process (NUANXIN_OUTBOX_RELAY=separate): killed
+    # between a batch's acks and its delete, the relay publishes those rows again on restart, and
+    # while it is down intake's events wait in the outbox.
+    rng = random.Random(SEED + 2)
+    n_reports, n_kills = (1500, 10) if LONG else (200, 3)
+    rate = 60.0 if LONG else 40.0
+    reports = await deployment.service("reports", NUANXIN_OUTBOX_RELAY="separate").start()
+    relay = await deployment.relay("reports").start()
+    await deployment.start("routing", "notify")
+    intake = Intake(deployment, url=lambda: reports.url)
+    requests = report_requests(n_reports, rng)
+    injected: list[dict] = []
+    chaos = _kills(rng, [relay], n_kills, n_reports / rate, injected)
+    await asyncio.gather(intake.stream(requests, rate=rate), chaos)
+    report_ids = list(intake.accepted.values())
+    await wait_for_effects(deployment, report_ids, timeout=240 if LONG else 90, with_reports=True)
+    result = await tally(deployment, report_ids, with_reports=True, with_topic=True)
+    figures.update(result.as_dict())
+    figures.update(faults_injected=len(injected), kills=injected, http_retries=intake.retries)
+    assert (await reports.health())["services"]["reports"]["relayed"] is None, "the service relays nothing"
+    assert len(report_ids) == n_reports
+    assert relay.kills == n_kills
+    assert result.lost == 0, result
+    assert result.duplicated == 0, result
+    assert result.stray == 0, result
+    assert result.distinct_cases_on_topic == result.cases
+
+
+def _kills(
+    rng: random.Random, victims: list, n_kills: int, duration: float, injected: list[dict]
+) -> Coroutine[Any, Any, None]:
+    """SIGKILL a victim at ``n_kills`` random moments of ``duration`` seconds, each restarted after
+    a random 0-1.5 s (drawn now, so a seed replays the run); what was done goes into ``injected``."""
+    moments = sorted(rng.uniform(0.05, 0.9) * duration for _ in range(n_kills))
+    plan = [(at, rng.choice(victims), rng.uniform(0.0, 1.5)) for at in moments]
+
+    async def carry_out() -> None:
+        begun = time.monotonic()
+        for at, victim, down_for in plan:
+            await asyncio.sleep(max(0.0, begun + at - time.monotonic()))
+            if not victim.alive:  # still restarting from the previous kill: wait for it first
+                await victim.wait_healthy()
+            victim.kill()
+            injected.append({"at_s": round(time.monotonic() - begun, 2), "killed": victim.name,
+                             "down_s": round(down_for, 2)})
+            await asyncio.sleep(down_for)
+            await victim.start()
+
+    return carry_out()
 
 
 async def test_a_killed_routing_instance_hands_its_partitions_to_the_survivor(deployment, figures):

@@ -24,12 +24,14 @@ from tests.faults.harness.config import AUDIENCE, ISSUER, JWT_SECRET, PARTITIONS
 
 @dataclass
 class ServiceProcess:
-    """One ``nuanxin run`` process that can be killed and started again on a new port."""
+    """One ``nuanxin run`` (or ``nuanxin relay``) process that can be killed and started again on a
+    new port."""
 
     deployment: Deployment
     target: str
     name: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    command: str = "run"
     proc: subprocess.Popen | None = None
     port: int = 0
     starts: int = 0
@@ -59,8 +61,9 @@ class ServiceProcess:
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== start {self.starts} on port {self.port} at {time.time():.3f}\n".encode())
             log.flush()
+            command = [sys.executable, "-m", "nuanxin", self.command, "--target", self.target]
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "nuanxin", "run", "--target", self.target, "--port", str(self.port)],
+                [*command, "--port", str(self.port)],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
 
@@ -166,6 +169,13 @@ class Deployment:
     def service(self, target: str, name: str | None = None, **extra_env: str) -> ServiceProcess:
         """A service process (not yet started)."""
         process = ServiceProcess(self, target, name or target, dict(extra_env))
+        self.processes.append(process)
+        return process
+
+    def relay(self, target: str) -> ServiceProcess:
+        """A ``nuanxin relay`` process publishing a target's outbox (not yet started); run the
+        target with ``NUANXIN_OUTBOX_RELAY="separate"``."""
+        process = ServiceProcess(self, target, f"{target}-relay", command="relay")
         self.processes.append(process)
         return process
 
