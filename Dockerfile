@@ -64,4 +64,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
 
 ENTRYPOINT ["nuanxin"]
-CMD ["run", "--target", "all"]
+CMD ["run", "--target", "all", "--host", "0.0.0.0"]

@@ -56,13 +56,23 @@ def _command(spec: dict[str, Any]) -> list[str]:
     return [str(part) for part in command]
 
 
+def _option(name: str, command: list[str], option: str) -> str:
+    assert option in command, f"{name}: command {command} has no {option}"
+    index = command.index(option)
+    assert index + 1 < len(command), f"{name}: {option} has no value"
+    return command[index + 1]
+
+
 def _target_of(name: str, spec: dict[str, Any]) -> str:
     command = _command(spec)
-    assert "--target" in command, f"{name}: command {command} has no --target"
-    index = command.index("--target")
-    assert index + 1 < len(command), f"{name}: --target has no value"
-    assert command[0] == "run", f"{name}: command should be `run --target ...`, got {command}"
-    return command[index + 1]
+    assert command[0] in ("run", "relay"), (
+        f"{name}: command should be `run --target ...` or `relay --target ...`, got {command}"
+    )
+    return _option(name, command, "--target")
+
+
+def _is_relay(spec: dict[str, Any]) -> bool:
+    return _command(spec)[0] == "relay"
 
 
 def _environment(spec: dict[str, Any]) -> dict[str, str]:
@@ -129,12 +139,40 @@ def test_every_app_service_runs_a_known_target(
 def test_every_target_has_exactly_one_service(app_services: dict[str, dict[str, Any]]) -> None:
     by_target: dict[str, list[str]] = {}
     for name, spec in app_services.items():
-        by_target.setdefault(_target_of(name, spec), []).append(name)
+        if not _is_relay(spec):
+            by_target.setdefault(_target_of(name, spec), []).append(name)
     for target in TARGETS:
         assert len(by_target.get(target, [])) == 1, (
             f"target {target!r} should have exactly one compose service, has "
             f"{by_target.get(target, [])}"
         )
+
+
+def test_each_outbox_left_to_a_relay_has_exactly_one(app_services: dict[str, dict[str, Any]]) -> None:
+    # A service with NUANXIN_OUTBOX_RELAY=separate publishes nothing itself: without a relay
+    # container its events would wait in the outbox for ever. A relay for a service that relays
+    # its own would be harmless (one relay per schema at a time) but idle.
+    separate = {
+        _target_of(name, spec) for name, spec in app_services.items()
+        if not _is_relay(spec) and _environment(spec).get("NUANXIN_OUTBOX_RELAY") == "separate"
+    }
+    relays: dict[str, list[str]] = {}
+    for name, spec in app_services.items():
+        if _is_relay(spec):
+            relays.setdefault(_target_of(name, spec), []).append(name)
+    assert separate, "reports leaves its outbox to a relay container"
+    assert {t: len(names) for t, names in relays.items()} == dict.fromkeys(separate, 1)
+
+
+def test_app_servers_listen_on_the_container_interface(app_services: dict[str, dict[str, Any]]) -> None:
+    # A published port arrives on the container's network interface; a server on loopback only
+    # (the command's default) would never answer it.
+    for name, spec in app_services.items():
+        command = _command(spec)
+        assert _option(name, command, "--host") == "0.0.0.0", name
+        default = "8001" if _is_relay(spec) else "8000"  # `nuanxin relay` / `nuanxin run`
+        port = _option(name, command, "--port") if "--port" in command else default
+        assert port == str(CONTAINER_HTTP_PORT), f"{name} serves on {port}, not the port published"
 
 
 def test_depends_on_refers_to_existing_services(services: dict[str, dict[str, Any]]) -> None:
@@ -189,7 +227,7 @@ def test_database_and_otel_endpoints_use_service_names(
 
 def test_otel_service_names_are_per_target(app_services: dict[str, dict[str, Any]]) -> None:
     for name, spec in app_services.items():
-        expected = f"nuanxin-{_target_of(name, spec)}"
+        expected = f"nuanxin-{_target_of(name, spec)}" + ("-relay" if _is_relay(spec) else "")
         assert _environment(spec).get("OTEL_SERVICE_NAME") == expected, name
 
 
