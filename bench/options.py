@@ -47,6 +47,9 @@ class Options:
     profile_hz: int = 50
     passthrough_ceiling: list[float] = field(default_factory=lambda: [20_000])
     fetch_max_wait_ms: int = 20  # the services' default (shared/settings.py)
+    # Who publishes intake's outbox: a `nuanxin relay` process beside the reports service
+    # ("separate", as docs/operations.md advises for a busy intake) or the service itself.
+    reports_relay: str = "separate"
     stages: list[str] = field(
         default_factory=lambda: ["geometry", "sla", "passthrough", "pipeline", "profile", "intake"]
     )
@@ -132,6 +135,12 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
     p.add_argument("--profile-hz", type=int, default=None, help="py-spy samples a second in each service")
     p.add_argument("--sla-deadlines", type=int, default=None, help="open deadlines in the table")
     p.add_argument("--fetch-max-wait-ms", type=int, default=None)
+    p.add_argument(
+        "--reports-relay",
+        choices=("separate", "in-service"),
+        default=None,
+        help="who publishes intake's outbox: a relay process of its own (default) or the service",
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
     p.add_argument("--out", type=Path, default=None, help="results folder (default bench/results/<ts>)")
     a = p.parse_args(argv)
@@ -164,4 +173,6 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         o.sla_deadlines = a.sla_deadlines
     if a.fetch_max_wait_ms:
         o.fetch_max_wait_ms = a.fetch_max_wait_ms
+    if a.reports_relay:
+        o.reports_relay = a.reports_relay
     return o

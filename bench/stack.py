@@ -19,6 +19,7 @@ from nuanxin.embedded import EmbeddedKafka, EmbeddedPostgres, free_port, wait_fo
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("reports", "routing", "notify")
+RELAY = "relay"  # the process publishing a service's outbox when it is not the service itself
 
 
 def with_database(url: str, name: str) -> str:
@@ -172,17 +173,31 @@ def service_env(
 
 
 def start_services(
-    env: dict[str, str], workdir: Path, names=SERVICES, timeout_s: float = 90
+    env: dict[str, str],
+    workdir: Path,
+    names=SERVICES,
+    timeout_s: float = 90,
+    separate_relay: str | None = None,
 ) -> list[Service]:
-    """Start each target as its own process and wait until /healthz says ok."""
+    """Start each target as its own process and wait until /healthz says ok.
+
+    ``separate_relay`` names a service whose outbox a `nuanxin relay` process publishes (started
+    here too, as the service ``RELAY``) instead of the service itself.
+    """
     started = []
-    for name in names:
+    commands = [(name, "run", name) for name in names]
+    if separate_relay is not None:
+        commands.append((RELAY, "relay", separate_relay))
+    for name, command, target in commands:
         port = free_port()
         log = open(workdir / f"{name}.log", "ab")
+        own_env = env
+        if target == separate_relay:
+            own_env = env | {"NUANXIN_OUTBOX_RELAY": "separate"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "nuanxin", "run", "--target", name, "--port", str(port)],
+            [sys.executable, "-m", "nuanxin", command, "--target", target, "--port", str(port)],
             cwd=ROOT,
-            env=env,
+            env=own_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -228,9 +228,13 @@ class IntakeStage:
 
 
 def _with_cpu(summary: dict, cores: dict[str, float], server: str, span_s: float) -> dict:
-    """Add CPU use, and the server's CPU milliseconds per answered request (robust to a shared machine)."""
+    """Add CPU use, and the server's CPU milliseconds per answered request (robust to a shared
+    machine); for intake, its relay's too when a process of its own publishes the outbox."""
     ok = summary["accepted"]
-    return summary | {
+    row = summary | {
         "cpu_cores": cores,
         "server_cpu_ms_per_request": cores.get(server, 0) * span_s * 1000 / ok if ok else None,
     }
+    if server == "reports" and stack.RELAY in cores:
+        row["relay_cpu_ms_per_request"] = cores[stack.RELAY] * span_s * 1000 / ok if ok else None
+    return row

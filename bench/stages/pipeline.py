@@ -27,8 +27,12 @@ class PipelineStages:
         url = await self.infra.create_database(db)
         self.db_url = url
         env = stack.service_env(self.infra, url, self.namespace, self.work, o.fetch_max_wait_ms)
-        log("starting reports, routing, notify as separate processes")
-        started = await asyncio.to_thread(stack.start_services, env, self.work)
+        separate = "reports" if o.reports_relay == "separate" else None
+        log(
+            "starting reports, routing, notify as separate processes"
+            + (", and a relay process publishing the reports outbox" if separate else "")
+        )
+        started = await asyncio.to_thread(stack.start_services, env, self.work, separate_relay=separate)
         self.services = {s.name: s for s in started}
         for s in started:
             self.rss.watch(s.name, s.process.pid)
@@ -135,7 +139,7 @@ class PipelineStages:
         self.seed += 1
         rtts: list[float] = []
         probe = asyncio.create_task(self._probe_rtt(rtts))
-        ports = {name: svc.port for name, svc in self.services.items()}
+        ports = {name: svc.port for name, svc in self.services.items() if name != stack.RELAY}
         batches_before = await batches.scrape(ports)
         res = await offer_http(
             self.services["reports"].port,

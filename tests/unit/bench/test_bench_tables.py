@@ -100,3 +100,13 @@ def test_the_maintenance_table_shows_writes_hot_updates_vacuums_and_wal_per_repo
     assert "1,200 full-page images in 50,000 records" in text
     assert "autovacuum 0.1 s and of autoanalyze 2.1 s over the 100 s of the loads (0.02 cores)" in text
     assert maintenance_section({"tables": []}) == []
+
+
+def test_intakes_cpu_a_request_adds_its_relay_processs_and_says_how_much_that_was():
+    with_relay = _http(2000, 1990) | {"server_cpu_ms_per_request": 0.18, "relay_cpu_ms_per_request": 0.02}
+    it = {"rates": {"reports": [with_relay], "bare": [_http(2000, 2000)]}}
+    text = "\n".join(intake_section(it, {"reports_relay": "separate"}, None))
+    assert "| 0.20 (0.02 relay) |" in text
+    assert "relay to Kafka from a process of its own" in text
+    alone = "\n".join(intake_section({"rates": {"reports": [_http(2000, 1990)], "bare": []}}, {}, None))
+    assert "relay)" not in alone and "from a process of its own" not in alone

@@ -93,3 +93,12 @@ def test_the_p99_verdict_names_the_hop_the_slowest_reports_spent_most_on():
 
     note = got["pipeline p99 < 500 ms at 1,000 reports/s"]["note"]
     assert note.endswith('the slowest 1 % spent the most time in the hop "to notify" (mean 400 ms of 526)')
+
+
+def test_on_equal_cpu_intake_counts_its_relay_processs_cpu_too():
+    intake = _intake([(8000, 7870), (12000, 9400)], saturated=True)
+    intake["rates"]["reports"] = [{"server_cpu_ms_per_request": 0.18, "relay_cpu_ms_per_request": 0.02}]
+    note = _verdicts({"intake": intake})["intake ≥ 50% of the bare endpoint"]["note"]
+
+    # The work of a request wherever it ran: 0.18 + 0.02 ms against the bare endpoint's 0.10.
+    assert "CPU per request 0.20 ms vs 0.10 ms: on equal CPU intake reaches 50% of bare" in note
