@@ -145,7 +145,7 @@ class Infra:
 
 @dataclass
 class Service:
-    """One `python -m nuanxin run --target X` process."""
+    """One `python -m nuanxin run --target X` (or `relay --target X`) process."""
 
     name: str
     port: int

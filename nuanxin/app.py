@@ -106,11 +106,12 @@ def create_relay_app(relays: Sequence[RelayHost]) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        """Each relay's state and events published; 503 until all run."""
+        """Each relay's state, events published and why it waits if it does (a relay waiting out an
+        outage is still "ok": it will publish once the outage ends); 503 unless all run."""
         states = {relay.name: relay.health() for relay in relays}
-        ok = all(s["status"] == "ok" for s in states.values())
-        return JSONResponse({"status": "ok" if ok else "starting", "relays": states},
-                            status_code=200 if ok else 503)
+        found = {s["status"] for s in states.values()}
+        status = "stopped" if "stopped" in found else "starting" if "starting" in found else "ok"
+        return JSONResponse({"status": status, "relays": states}, status_code=200 if status == "ok" else 503)
 
     @app.get("/metrics")
     async def metrics() -> Response:

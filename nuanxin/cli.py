@@ -82,7 +82,7 @@ def run(
 def relay(
     target: TargetOpt = "all",
     host: Annotated[str, typer.Option(help="Address of /healthz and /metrics.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port of /healthz and /metrics.")] = 8001,
+    port: Annotated[int, typer.Option(help="HTTP port of /healthz and /metrics.")] = 8100,
 ) -> None:
     """Publish the outbox of one service, or of all, from a process of its own.
 
@@ -178,6 +178,9 @@ def up(
             pg.start()
             os.environ["DATABASE_URL"] = pg.local_url
         os.environ.setdefault("NUANXIN_TRACE_DIR", str(data / "traces"))
+        # Every service in this one process, and no relay process beside it: each publishes its own
+        # outbox, whatever the shell says (a "separate" copied from a deployment would relay nothing).
+        os.environ["NUANXIN_OUTBOX_RELAY"] = "in-service"
         settings = PlatformSettings()
         codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer,
                            settings.jwt_audience)

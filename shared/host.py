@@ -314,23 +314,40 @@ class RelayHost:
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task | None = None
+        self._stopped = False
 
     async def start(self) -> None:
-        """Create missing topics, connect, then relay until stopped."""
+        """Create missing topics, connect, then relay until stopped; what a failed start opened,
+        it closes."""
         s = self.settings
         await ensure_topics(
             s.kafka_bootstrap_servers, [s.topic(t) for t in topics.ALL], partitions=s.topic_partitions
         )
-        # The relay holds one connection while it publishes; LISTEN uses one of its own.
-        self._pool = await create_pool(s.database_url, schema=self.name, max_size=2)
-        self._producer = create_producer(s.kafka_bootstrap_servers, client_id=f"nuanxin-{self.name}-relay")
-        await self._producer.start()
+        try:
+            # One pooled connection, for a batch's transaction (the relay LISTENs on one of its own).
+            label = f"nuanxin-{self.name}-relay"
+            self._pool = await create_pool(
+                s.database_url, schema=self.name, max_size=1, application_name=label
+            )
+            self._producer = create_producer(s.kafka_bootstrap_servers, client_id=label)
+            await self._producer.start()
+        except BaseException:
+            await self.stop()
+            raise
         self.relay = relay_for(self.name, s, self._pool, self._producer, self.metrics)
         self._task = asyncio.create_task(self.relay.run(), name=f"{self.name}:outbox-relay")
+        self._task.add_done_callback(self._ended)
         log.info("relay started", extra={"service": self.name})
 
+    def _ended(self, task: asyncio.Task) -> None:
+        # The relay waits out every failure and ends only when cancelled; anything else is a fault.
+        if not task.cancelled():
+            log.error("the %s outbox relay ended", self.name, exc_info=task.exception())
+
     async def stop(self) -> None:
-        """Stop relaying (a batch in flight stays in the outbox unless acknowledged), then disconnect."""
+        """Stop relaying, then disconnect. Rows whose batch was acknowledged but not yet deleted stay
+        in the outbox and are published again by the next relay (consumers absorb duplicates)."""
+        self._stopped = self._task is not None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(BaseException):
@@ -347,6 +364,14 @@ class RelayHost:
         self.relay = None
 
     def health(self) -> dict[str, Any]:
-        """Whether the relay runs, and how many events it has published."""
-        status = "starting" if self._task is None else "stopped" if self._task.done() else "ok"
-        return {"status": status, "relayed": self.relay.published if self.relay else 0}
+        """Whether the relay runs, how many events it has published, and why it waits if it does."""
+        if self._task is None:
+            status = "stopped" if self._stopped else "starting"
+        else:
+            status = "stopped" if self._task.done() else "ok"
+        relay = self.relay
+        return {
+            "status": status,
+            "relayed": relay.published if relay else 0,
+            "waiting": relay.waiting if relay else None,
+        }

@@ -33,8 +33,9 @@ def intake_section(it: dict, opts: dict, ip: dict | None) -> list[str]:
         "Server CPU ms per answered request is the server process's CPU time over the stage divided by "
         "its 2xx answers: it does not depend on how much CPU other processes left over. "
         "Where a relay process publishes intake's outbox (`nuanxin relay`, the bench's default), "
-        "intake's figure adds that process's CPU over the same seconds, and says how much of it "
-        "was the relay's.",
+        "intake's figure adds that process's CPU over the same seconds (what it publishes after "
+        "the load's last answer, the rows of its last linger, falls outside), and says how much "
+        "of it was the relay's.",
         "",
         "| offered/s | intake 2xx/s | intake p50 / p99 | intake CPU ms/req | bare 2xx/s |"
         " bare p50 / p99 | bare CPU ms/req | intake statuses |",

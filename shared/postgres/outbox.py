@@ -77,6 +77,8 @@ class OutboxRelay:
         self._topic_prefix = topic_prefix
         self._wake = asyncio.Event()
         self.published = 0
+        # Why the last round published nothing, until one succeeds (for health and operators).
+        self.waiting: str | None = None
 
     async def run(self) -> None:
         """Relay until cancelled; database or broker outages are waited out, not fatal."""
@@ -91,6 +93,7 @@ class OutboxRelay:
                 self._wake.clear()
                 started = time.monotonic()
                 sent = await self.publish_once()
+                self.waiting = None
                 backoff = 0.2
                 if sent:
                     last_sent = started
@@ -110,13 +113,16 @@ class OutboxRelay:
                     await listener.close(timeout=2)
                 raise
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.waiting = f"database or broker: {exc}"
                 log.warning("outbox relay waiting: %s", exc, extra={"schema": self._schema})
                 listener = None
             except IncompleteMetadata as exc:
                 # The broker's state, not a fault of the relay: a line a retry, no traceback, and
                 # the database's listener stays.
+                self.waiting = f"broker: {exc}"
                 log.warning("outbox relay waiting for the broker: %s", exc, extra={"schema": self._schema})
-            except Exception:
+            except Exception as exc:
+                self.waiting = f"publish failed: {exc!r}"
                 log.exception("outbox relay failed to publish; retrying")
             else:
                 continue

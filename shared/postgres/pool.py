@@ -49,13 +49,16 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
     return None
 
 
-async def create_pool(database_url: str, *, schema: str, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections see the service's schema first."""
+async def create_pool(
+    database_url: str, *, schema: str, max_size: int = 10, application_name: str | None = None
+) -> asyncpg.Pool:
+    """A pool whose connections see the service's schema first (named ``nuanxin-<schema>`` in
+    ``pg_stat_activity`` unless ``application_name`` says otherwise)."""
     return await asyncpg.create_pool(
         database_url,
         min_size=1,
         max_size=max_size,
-        server_settings={"search_path": schema, "application_name": f"nuanxin-{schema}"},
+        server_settings={"search_path": schema, "application_name": application_name or f"nuanxin-{schema}"},
         init=_init_connection,
         reset=_keep_session,
     )

@@ -57,9 +57,9 @@ async def test_routing_and_notify_killed_at_random_moments_lose_nothing(deployme
 
 
 async def test_the_relay_process_of_reports_killed_at_random_moments_loses_nothing(deployment, figures):
-    # Reports leaves its outbox to a `nuanxin relay` process (NUANXIN_OUTBOX_RELAY=separate): killed
-    # between a batch's acks and its delete, the relay publishes those rows again on restart, and
-    # while it is down intake's events wait in the outbox.
+    # Reports leaves its outbox to a `nuanxin relay` process (NUANXIN_OUTBOX_RELAY=separate): while
+    # it is down intake's events wait in the outbox, and a kill that lands between a batch's acks
+    # and its delete (not aimed at: the moments are random) has those rows published again.
     rng = random.Random(SEED + 2)
     n_reports, n_kills = (1500, 10) if LONG else (200, 3)
     rate = 60.0 if LONG else 40.0
@@ -78,7 +78,7 @@ async def test_the_relay_process_of_reports_killed_at_random_moments_loses_nothi
     figures.update(faults_injected=len(injected), kills=injected, http_retries=intake.retries)
     assert (await reports.health())["services"]["reports"]["relayed"] is None, "the service relays nothing"
     assert len(report_ids) == n_reports
-    assert relay.kills == n_kills
+    assert len(injected) == relay.kills == n_kills
     assert result.lost == 0, result
     assert result.duplicated == 0, result
     assert result.stray == 0, result

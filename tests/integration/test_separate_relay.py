@@ -97,7 +97,7 @@ async def test_events_wait_in_the_outbox_until_the_relay_process_publishes_them(
                 proc.send_signal(signal.SIGTERM)
                 code = proc.wait(15)
     assert sorted(e.body.report_id for e in events) == sorted(accepted), "each event once"
-    assert health == {"status": "ok", "relays": {"reports": {"status": "ok", "relayed": 3}}}
+    assert health == {"status": "ok", "relays": {"reports": {"status": "ok", "relayed": 3, "waiting": None}}}
     assert 'nuanxin_events_out_total{service="reports"} 3.0' in metrics
     # Stopped as the services stop: shut down in order, then ended by the signal uvicorn raises again.
     log = (tmp_path / "relay.log").read_text()

@@ -110,3 +110,17 @@ def test_intakes_cpu_a_request_adds_its_relay_processs_and_says_how_much_that_wa
     assert "relay to Kafka from a process of its own" in text
     alone = "\n".join(intake_section({"rates": {"reports": [_http(2000, 1990)], "bare": []}}, {}, None))
     assert "relay)" not in alone and "from a process of its own" not in alone
+
+
+def test_intake_rows_charge_the_relay_process_only_to_intake():
+    from bench.options import parse_args
+    from bench.stages.intake import _with_cpu
+
+    cores = {"reports": 0.9, "relay": 0.1, "bare-endpoint": 0.95}
+    intake = _with_cpu({"accepted": 5000}, cores, "reports", 1.0)
+    bare = _with_cpu({"accepted": 10000}, cores, "bare-endpoint", 1.0)
+    assert (intake["server_cpu_ms_per_request"], intake["relay_cpu_ms_per_request"]) == (0.18, 0.02)
+    assert "relay_cpu_ms_per_request" not in bare
+    assert "relay_cpu_ms_per_request" not in _with_cpu({"accepted": 5000}, {"reports": 0.9}, "reports", 1.0)
+    assert parse_args([]).reports_relay == "separate"
+    assert parse_args(["--reports-relay", "in-service"]).reports_relay == "in-service"
