@@ -19,27 +19,32 @@ from shared.http.tracing import FASTAPI_TELEMETRY_OFF, ServerSpanMiddleware
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
-    """The app serving the given services; their lifecycles follow the app's lifespan."""
+def _lifespan(parts: Sequence[ServiceHost] | Sequence[RelayHost]):
+    """Start the parts in order with the app, stop those started in reverse as it ends."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        started: list[ServiceHost] = []
+        started: list[ServiceHost | RelayHost] = []
         try:
-            for host in hosts:
-                await host.start()
-                started.append(host)
+            for part in parts:
+                await part.start()
+                started.append(part)
             yield
         finally:
-            for host in reversed(started):
-                await host.stop()
+            for part in reversed(started):
+                await part.stop()
 
+    return lifespan
+
+
+def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
+    """The app serving the given services; their lifecycles follow the app's lifespan."""
     app = LeanFastAPI(
         title="nuanxin (暖新)",
         description="Reports from delivery riders, couriers and drivers, routed to the owning "
         "community, on a clock; micro-wishes; live dashboards.",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(hosts),
         telemetry=FASTAPI_TELEMETRY_OFF,
     )
     install_error_handlers(app)
@@ -89,20 +94,7 @@ def create_app(hosts: Sequence[ServiceHost]) -> FastAPI:
 
 def create_relay_app(relays: Sequence[RelayHost]) -> FastAPI:
     """The app of a `nuanxin relay` process: /healthz and /metrics; the relays follow its lifespan."""
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        started: list[RelayHost] = []
-        try:
-            for relay in relays:
-                await relay.start()
-                started.append(relay)
-            yield
-        finally:
-            for relay in reversed(started):
-                await relay.stop()
-
-    app = FastAPI(title="nuanxin relay", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="nuanxin relay", lifespan=_lifespan(relays), docs_url=None, redoc_url=None)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
