@@ -50,6 +50,11 @@ class Options:
     # Who publishes intake's outbox: a `nuanxin relay` process beside the reports service
     # ("separate", as docs/operations.md advises for a busy intake) or the service itself.
     reports_relay: str = "separate"
+    # The relay process's linger (NUANXIN_RELAY_LINGER_MS for it alone), as Compose runs it: with
+    # its core free a relay apart publishes at its linger, and at 50 ms routing's and notify's
+    # batches came out a third to a half the size they are behind a relay inside an overloaded
+    # reports process, at more broker and consumer CPU a report (docs/benchmark.md).
+    relay_linger_ms: int = 100
     stages: list[str] = field(
         default_factory=lambda: ["geometry", "sla", "passthrough", "pipeline", "profile", "intake"]
     )
@@ -141,6 +146,9 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         default=None,
         help="who publishes intake's outbox: a relay process of its own (default) or the service",
     )
+    p.add_argument(
+        "--relay-linger-ms", type=int, default=None, help="the relay process's NUANXIN_RELAY_LINGER_MS (100)"
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the bench databases for inspection")
     p.add_argument("--out", type=Path, default=None, help="results folder (default bench/results/<ts>)")
     a = p.parse_args(argv)
@@ -175,4 +183,6 @@ def parse_args(argv: list[str] | None, prog: str = "python -m bench") -> Options
         o.fetch_max_wait_ms = a.fetch_max_wait_ms
     if a.reports_relay:
         o.reports_relay = a.reports_relay
+    if a.relay_linger_ms is not None:
+        o.relay_linger_ms = a.relay_linger_ms
     return o

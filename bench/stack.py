@@ -178,11 +178,13 @@ def start_services(
     names=SERVICES,
     timeout_s: float = 90,
     separate_relay: str | None = None,
+    relay_linger_ms: int | None = None,
 ) -> list[Service]:
     """Start each target as its own process and wait until /healthz says ok.
 
     ``separate_relay`` names a service whose outbox a `nuanxin relay` process publishes (started
-    here too, as the service ``RELAY``) instead of the service itself.
+    here too, as the service ``RELAY``, with ``relay_linger_ms`` as its linger if given) instead of
+    the service itself.
     """
     started = []
     commands = [(name, "run", name) for name in names]
@@ -194,6 +196,8 @@ def start_services(
         own_env = env
         if target == separate_relay:
             own_env = env | {"NUANXIN_OUTBOX_RELAY": "separate"}
+        if command == "relay" and relay_linger_ms is not None:
+            own_env = own_env | {"NUANXIN_RELAY_LINGER_MS": str(relay_linger_ms)}
         proc = subprocess.Popen(
             [sys.executable, "-m", "nuanxin", command, "--target", target, "--port", str(port)],
             cwd=ROOT,

@@ -32,7 +32,9 @@ class PipelineStages:
             "starting reports, routing, notify as separate processes"
             + (", and a relay process publishing the reports outbox" if separate else "")
         )
-        started = await asyncio.to_thread(stack.start_services, env, self.work, separate_relay=separate)
+        started = await asyncio.to_thread(
+            stack.start_services, env, self.work, separate_relay=separate, relay_linger_ms=o.relay_linger_ms
+        )
         self.services = {s.name: s for s in started}
         for s in started:
             self.rss.watch(s.name, s.process.pid)

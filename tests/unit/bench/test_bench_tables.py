@@ -124,3 +124,5 @@ def test_intake_rows_charge_the_relay_process_only_to_intake():
     assert "relay_cpu_ms_per_request" not in _with_cpu({"accepted": 5000}, {"reports": 0.9}, "reports", 1.0)
     assert parse_args([]).reports_relay == "separate"
     assert parse_args(["--reports-relay", "in-service"]).reports_relay == "in-service"
+    assert parse_args([]).relay_linger_ms == 100
+    assert parse_args(["--relay-linger-ms", "50"]).relay_linger_ms == 50
