@@ -11,10 +11,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from opentelemetry import trace
 
 from nuanxin.web import install_pages
-from shared.host import RelayHost, ServiceHost
+from shared.host import ServiceHost
 from shared.http.errors import install_error_handlers
 from shared.http.lean import LeanFastAPI, LeanRoute
 from shared.http.tracing import FASTAPI_TELEMETRY_OFF, ServerSpanMiddleware
+from shared.relay_host import RelayHost
 
 STATIC = Path(__file__).parent / "static"
 

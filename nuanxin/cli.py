@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from nuanxin.serve import serve
 from nuanxin.targets import TARGETS, expand, spec_for
 
 app = typer.Typer(help="nuanxin (暖新): reports, cases, notifications and micro-wishes.",
@@ -25,48 +26,6 @@ def _check_target(target: str) -> None:
         raise typer.BadParameter(f"unknown target {target!r}; one of {', '.join(TARGETS)} or all")
 
 
-def _serve(target: str, host: str, port: int, banner: str | None = None, *, relay: bool = False) -> None:
-    import uvicorn
-    from prometheus_client import CollectorRegistry
-
-    from nuanxin.app import create_app, create_relay_app
-    from shared.gc import quiet_gc
-    from shared.host import RelayHost, ServiceHost
-    from shared.http.listener import new_event_loop
-    from shared.settings import PlatformSettings
-    from shared.telemetry.logging import configure_logging
-
-    settings = PlatformSettings()
-    configure_logging(settings.log_level)
-    registry = CollectorRegistry()
-    names = expand(target)
-    if relay:
-        served = create_relay_app([RelayHost(name, settings, registry=registry) for name in names])
-    else:
-        served = create_app([ServiceHost(spec_for(name), settings, registry=registry) for name in names])
-    config = uvicorn.Config(served, host=host, port=port, log_config=None,
-                            access_log=False, lifespan="on", timeout_graceful_shutdown=5,
-                            server_header=False)  # no "server: uvicorn" on every answer
-    server = uvicorn.Server(config)
-
-    async def started() -> None:
-        while not server.started:
-            if server.should_exit:
-                return
-            await asyncio.sleep(0.1)
-        quiet_gc()  # everything start-up built (schemas, jurisdiction index, pools) stays put
-        if banner:
-            print(banner, flush=True)
-
-    async def main() -> None:
-        await asyncio.gather(server.serve(), started())
-
-    # uvloop's loop (less CPU per request) taking every waiting connection each turn, so a burst
-    # of new connections is not served one per turn of a busy loop (shared/http/listener.py).
-    with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        runner.run(main())
-
-
 @app.command()
 def run(
     target: TargetOpt = "all",
@@ -75,7 +34,7 @@ def run(
 ) -> None:
     """Run one service, or all of them in one process (they still talk only through Kafka)."""
     _check_target(target)
-    _serve(target, host, port)
+    serve(target, host, port)
 
 
 @app.command()
@@ -90,7 +49,7 @@ def relay(
     events; until a relay runs, their events wait in the outbox.
     """
     _check_target(target)
-    _serve(target, host, port, relay=True)
+    serve(target, host, port, relay=True)
 
 
 @app.command()
@@ -207,7 +166,7 @@ def up(
             "",
             "Ctrl-C stops everything.",
         ])
-        _serve("all", host, port, banner=banner)
+        serve("all", host, port, banner=banner)
     finally:
         if pg is not None:
             pg.stop()

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from shared.events.topics import dead_letter
+from shared.events.topics import ALL, dead_letter
+from shared.settings import PlatformSettings
 
 
 async def ensure_topics(
@@ -40,3 +41,9 @@ async def ensure_topics(
                 pass
     finally:
         await admin.close()
+
+
+async def ensure_system_topics(settings: PlatformSettings) -> None:
+    """Every topic of the system (and its dead-letter topic) under the settings' namespace."""
+    names = [settings.topic(t) for t in ALL]
+    await ensure_topics(settings.kafka_bootstrap_servers, names, partitions=settings.topic_partitions)

@@ -8,9 +8,9 @@ import asyncio
 import httpx
 import pytest
 
-import shared.host as host_module
+import shared.relay_host as host_module
 from nuanxin.app import create_relay_app
-from shared.host import RelayHost
+from shared.relay_host import RelayHost
 from shared.settings import PlatformSettings
 
 
@@ -53,7 +53,7 @@ def opened(monkeypatch) -> dict:
         made["producer"] = _Producer(made["fail"])
         return made["producer"]
 
-    monkeypatch.setattr(host_module, "ensure_topics", no_topics)
+    monkeypatch.setattr(host_module, "ensure_system_topics", no_topics)
     monkeypatch.setattr(host_module, "create_pool", pool)
     monkeypatch.setattr(host_module, "create_producer", producer)
     return made
