@@ -63,6 +63,7 @@ class Bench(StandaloneStages, PipelineStages, IntakeStage):
             log("starting broker and PostgreSQL")
             self.infra.start()
             self.result["broker"] = self.infra.broker_label
+            self.result["topic_partitions"] = self.infra.topic_partitions
             self.result["database_server"] = re.sub(r"//[^@]*@", "//", self.infra.server_url)
             self._watch_infra()
             self.rss.watch("harness", os.getpid(), children=False)

@@ -15,7 +15,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from nuanxin.embedded import EmbeddedKafka, EmbeddedPostgres, free_port, wait_for_port
+from nuanxin.embedded import (
+    EMBEDDED_TOPIC_PARTITIONS,
+    EmbeddedKafka,
+    EmbeddedPostgres,
+    free_port,
+    wait_for_port,
+)
+from shared.settings import PlatformSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("reports", "routing", "notify")
@@ -26,6 +33,17 @@ def with_database(url: str, name: str) -> str:
     """The same server URL naming another database."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def topic_partitions(kafka: str) -> int:
+    """Partitions for the topics of a run: NUANXIN_TOPIC_PARTITIONS if set, else as `make run` has them on
+    the embedded broker, and the settings' default on Apache Kafka (as Compose has them)."""
+    given = os.environ.get("NUANXIN_TOPIC_PARTITIONS")
+    if given:
+        return int(given)
+    if kafka == "embedded":
+        return EMBEDDED_TOPIC_PARTITIONS
+    return PlatformSettings.model_fields["topic_partitions"].default
 
 
 def database_name(url: str) -> str:
@@ -48,8 +66,10 @@ class Infra:
     pg_log: Path | None = None  # the embedded server's log, where autovacuum's runs are
     _apache_dir: Path | None = None
     created_dbs: list[str] = field(default_factory=list)
+    topic_partitions: int = 0  # for every topic of the run, the services' and the pass-through's
 
     def start(self) -> None:
+        self.topic_partitions = topic_partitions(self.kafka)
         if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             self.bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
             self.broker_label = f"{self.kafka} (reused at {self.bootstrap})"
@@ -162,6 +182,7 @@ def service_env(
             "DATABASE_URL": database_url,
             "NUANXIN_NAMESPACE": namespace,
             "NUANXIN_FETCH_MAX_WAIT_MS": str(fetch_max_wait_ms),
+            "NUANXIN_TOPIC_PARTITIONS": str(infra.topic_partitions),
             "NUANXIN_TRACE_DIR": str(workdir / "traces"),
             "NUANXIN_LOG_LEVEL": "WARNING",
             # The per-worker limit (30/h) would refuse a load test; the check itself still runs.

@@ -117,7 +117,7 @@ def up(
     data: Annotated[Path, typer.Option(help="Folder for PostgreSQL data, logs and traces.")] = Path("var"),
 ) -> None:
     """Bring the whole system up: embedded broker and database unless the environment names them."""
-    from nuanxin.embedded import EmbeddedKafka, EmbeddedPostgres
+    from nuanxin.embedded import EMBEDDED_TOPIC_PARTITIONS, EmbeddedKafka, EmbeddedPostgres
     from shared.auth import Principal, TokenCodec
     from shared.settings import PlatformSettings
 
@@ -131,6 +131,7 @@ def up(
             kafka = EmbeddedKafka(port=int(os.environ.get("NUANXIN_KAFKA_PORT", "9092")),
                                   log_path=data / "tansu.log")
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.start()
+            os.environ.setdefault("NUANXIN_TOPIC_PARTITIONS", str(EMBEDDED_TOPIC_PARTITIONS))
         if not _named("DATABASE_URL"):
             pg = EmbeddedPostgres(data.resolve() / "postgres",
                                   port=int(os.environ.get("NUANXIN_PG_PORT", "55432")))

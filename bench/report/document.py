@@ -39,7 +39,8 @@ def write_report(r: dict, out: Path) -> None:
         f"- broker: {r.get('broker', '-')}; PostgreSQL: {r.get('database_server', '-')}",
         "- services as separate processes (`python -m nuanxin run --target X`), "
         f"namespace `{r['namespace']}`, "
-        f"NUANXIN_FETCH_MAX_WAIT_MS={opts['fetch_max_wait_ms']}",
+        f"NUANXIN_FETCH_MAX_WAIT_MS={opts['fetch_max_wait_ms']}"
+        + (f", NUANXIN_TOPIC_PARTITIONS={r['topic_partitions']}" if r.get("topic_partitions") else ""),
         f"- whole run: {r.get('duration_s', 0):.0f} s; code: commit {r.get('commit') or 'unknown'}",
     ]
     for line in (

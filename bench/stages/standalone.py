@@ -62,7 +62,10 @@ class StandaloneStages:
 
         o = self.opts
         src, dst = f"{self.namespace}pt.reports", f"{self.namespace}pt.cases"
-        await ensure_topics(self.infra.bootstrap, [src, dst], partitions=6, with_dead_letters=False)
+        # As many partitions as the pipeline's topics: the same hops on the same broker.
+        await ensure_topics(
+            self.infra.bootstrap, [src, dst], partitions=self.infra.topic_partitions, with_dead_letters=False
+        )
         msg = encode(
             ReportSubmittedV1(
                 report_id="0b7f2f5e-0000-4000-8000-000000000000",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -12,9 +13,20 @@ import time
 import httpx
 import psutil
 import pytest
+from aiokafka import AIOKafkaProducer
 
-from nuanxin.embedded import EmbeddedPostgres, free_port
+from nuanxin.embedded import EMBEDDED_TOPIC_PARTITIONS, EmbeddedPostgres, free_port
 from nuanxin.targets import TARGETS
+from shared.events import topics
+
+
+async def _partitions(bootstrap: str, topic: str) -> set[int]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        return await producer.partitions_for(topic)
+    finally:
+        await producer.stop()
 
 
 def _processes_mentioning(text: str) -> list[psutil.Process]:
@@ -35,7 +47,8 @@ def _processes_mentioning(text: str) -> list[psutil.Process]:
 )
 def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, codes):
     kafka_port, pg_port, http_port = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+    shell = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "NUANXIN_TOPIC_PARTITIONS", "NUANXIN_NAMESPACE")
+    env = {k: v for k, v in os.environ.items() if k not in shell}
     env |= {"NUANXIN_KAFKA_PORT": str(kafka_port), "NUANXIN_PG_PORT": str(pg_port)}
     # Its stderr (logs, and what a failed stop says) is kept for the assertions' messages.
     errors = tmp_path / "stderr.log"
@@ -72,6 +85,10 @@ def test_up_serves_everything_and_a_stop_signal_stops_all_of_it(tmp_path, stop, 
         assert set(health.json()["services"]) == set(TARGETS)
         assert httpx.get(f"http://127.0.0.1:{http_port}/", timeout=10).status_code == 200
         assert _processes_mentioning(str(tmp_path)), "the embedded PostgreSQL runs from --data"
+        # One instance of each service on the embedded broker: its topics get the embedded default.
+        assert asyncio.run(_partitions(f"127.0.0.1:{kafka_port}", topics.REPORTS)) == set(
+            range(EMBEDDED_TOPIC_PARTITIONS)
+        )
     finally:
         proc.send_signal(stop)
         code = proc.wait(60)
