@@ -53,7 +53,8 @@ class Options:
     # The relay process's linger (NUANXIN_RELAY_LINGER_MS for it alone), as Compose runs it: with
     # its core free a relay apart publishes at its linger, and at 50 ms routing's and notify's
     # batches came out a third to a half the size they are behind a relay inside an overloaded
-    # reports process, at more broker and consumer CPU a report (docs/benchmark.md).
+    # reports process, at more broker and consumer CPU a report (docs/benchmark-history.md, "The
+    # outbox relay in a process of its own").
     relay_linger_ms: int = 100
     stages: list[str] = field(
         default_factory=lambda: ["geometry", "sla", "passthrough", "pipeline", "profile", "intake"]

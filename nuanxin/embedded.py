@@ -15,8 +15,8 @@ from pathlib import Path
 
 PG_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 # Partitions for the topics of a stack on the embedded broker (NUANXIN_TOPIC_PARTITIONS, when the
-# environment does not say). It runs one instance of each service, which a partition serves as well
-# as six, and Tansu's memory storage pays on every fetch for each record batch a topic holds: the
+# environment does not say). It runs one instance of each service, which two partitions serve as
+# well as six, and Tansu's memory storage pays on every fetch for each record batch a topic holds: the
 # relays write a batch per partition each time they publish, so six partitions store three times
 # the batches of two, and late in a run the broker spent about twice the CPU a report.
 EMBEDDED_TOPIC_PARTITIONS = 2

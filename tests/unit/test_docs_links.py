@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,11 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def _markdown_files() -> list[Path]:
-    skip = {".venv", "node_modules", ".git", "var", "bench-results", "test-artifacts"}
-    return sorted(
-        p for p in ROOT.rglob("*.md") if not skip.intersection(p.relative_to(ROOT).parts)
-    )
+    """The repository's own markdown (what git tracks), not what tools leave in the work tree."""
+    listed = subprocess.run(
+        ["git", "ls-files", "*.md"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return sorted(ROOT / name for name in listed)
 
 
 def slug(heading: str) -> str:
