@@ -36,14 +36,11 @@ def with_database(url: str, name: str) -> str:
 
 
 def topic_partitions(kafka: str) -> int:
-    """Partitions for the topics of a run: NUANXIN_TOPIC_PARTITIONS if set, else as `make run` has them on
-    the embedded broker, and the settings' default on Apache Kafka (as Compose has them)."""
-    given = os.environ.get("NUANXIN_TOPIC_PARTITIONS")
-    if given:
-        return int(given)
-    if kafka == "embedded":
+    """Partitions for the topics of a run: as `make run` has them on the embedded broker unless
+    NUANXIN_TOPIC_PARTITIONS says, else the settings' (read and checked as the services read them)."""
+    if kafka == "embedded" and "NUANXIN_TOPIC_PARTITIONS" not in os.environ:
         return EMBEDDED_TOPIC_PARTITIONS
-    return PlatformSettings.model_fields["topic_partitions"].default
+    return PlatformSettings().topic_partitions
 
 
 def database_name(url: str) -> str:
