@@ -136,13 +136,17 @@ class OutboxRelay:
     async def publish_once(self) -> int:
         """Publish one batch; rows are deleted only after the broker acknowledged them."""
         async with self._pool.acquire() as conn, conn.transaction():
-            # One relay per schema at a time keeps each key's events in commit order: no rows
-            # unless this transaction got the lock (taken once, in the same round trip).
+            # One relay per schema at a time keeps each key's events in commit order. The lock is
+            # taken in a statement of its own, before the rows are read: a statement sees the
+            # database as it was when it began, so rows read in the statement that took the lock
+            # could be rows the relay before had deleted, and committed (releasing the lock) while
+            # this statement ran; they would go out twice. Read after the lock, they are gone.
+            if not await conn.fetchval(
+                "SELECT pg_try_advisory_xact_lock(hashtext($1))", channel_for(self._schema)
+            ):
+                return 0
             rows = await conn.fetch(
-                "WITH relay AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(hashtext($1)) AS mine) "
-                "SELECT seq, topic, key, headers, value FROM outbox, relay WHERE relay.mine "
-                "ORDER BY seq LIMIT $2",
-                channel_for(self._schema),
+                "SELECT seq, topic, key, headers, value FROM outbox ORDER BY seq LIMIT $1",
                 self._batch_size,
             )
             if not rows:
