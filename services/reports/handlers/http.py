@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
 from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict, Field
@@ -88,6 +89,26 @@ def _view(report: Report, case_id: str | None = None, community: str | None = No
     )
 
 
+def _submitted_json(report: Report) -> bytes:
+    """``_view(report).model_dump_json()`` for a report as filed (or first filed, for a request
+    repeated with its Idempotency-Key), without building the model.
+
+    Every report's answer is this; validating fifteen fields that intake has just set, then
+    serialising them, cost about four times what writing them does. Tests check that the two
+    agree byte for byte (orjson writes datetimes as pydantic does, UTC as ``Z``).
+    """
+    return orjson.dumps(
+        {
+            "report_id": report.report_id, "kind": report.kind, "category": report.category,
+            "severity": report.severity, "lat": report.lat, "lon": report.lon,
+            "description": report.description, "address": report.address, "status": report.status,
+            "submitted_at": report.submitted_at, "case_id": None, "community_code": None,
+            "status_notes": None, "photos": list(report.photos), "reporter_id": report.reporter_id,
+        },
+        option=orjson.OPT_UTC_Z,
+    )
+
+
 def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -> APIRouter:
     """The intake routes, bound to the service's composition root."""
     router = APIRouter(prefix="/reports", tags=["reports"])
@@ -118,7 +139,7 @@ def create_router(factory: Callable[[], "ReportsFactory"], tokens: TokenCodec) -
         # Serialised here, once: a Response is sent as it is, where a returned model would be
         # validated against response_model again (which stays, for the OpenAPI document).
         return Response(
-            _view(report).model_dump_json(),
+            _submitted_json(report),
             status_code=201 if created else 200,
             media_type="application/json",
             headers={"Location": f"/reports/{report.report_id}"},
