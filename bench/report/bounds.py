@@ -9,6 +9,7 @@ HTTP server alone can answer.
 from __future__ import annotations
 
 from bench import sustain
+from bench.limits import counted
 from bench.report.profiles import profiles_of
 from bench.report.tables import all_loads
 from bench.report.targets import cpu_per_request, judged_at_1000, slowest_hop, targets
@@ -274,7 +275,29 @@ def _intake(st: dict) -> str:
         "report checks, tracing, group commit and relay; for half the bare endpoint's rate intake's "
         f"server would have to spend at most about {2 * b:.2f} ms. "
     )
+    idle = _idle_intake(st.get("intake") or {})
+    if idle:
+        text += idle
     acts = _top_activities({"services": {"reports": st.get("intake_profile")}}, "reports", n=4)
     if acts:
         text += f"Intake's busy time in its profile: {acts}."
     return text.rstrip()
+
+
+# Below this share of its core while past its limit, a server's CPU was not what held it.
+BUSY_SERVER = 0.9
+
+
+def _idle_intake(it: dict) -> str:
+    """What to say when intake's server, past its limit in the pairs, left part of its core unused."""
+    cores = [p["reports"]["cpu_cores"]["reports"] for p in it.get("pairs") or []
+             if counted(p) and (p["reports"].get("cpu_cores") or {}).get("reports") is not None]
+    if not cores or max(cores) >= BUSY_SERVER:
+        return ""
+    return (
+        f"But past its limit, in the pairs, intake's server used only {min(cores):.2f}–{max(cores):.2f} "
+        "of its core: its CPU was not all that held it. A request waits for the transaction its "
+        "report is in (group commit); when the load client's connections all wait on transactions, "
+        "the server has nothing to do until one commits (`NUANXIN_REPORTS_INTAKE_MAX_BATCH`, "
+        "docs/guarantees.md). "
+    )

@@ -218,6 +218,34 @@ def test_the_intake_bound_is_the_servers_cpu_with_a_relay_processs_beside_it():
     )
 
 
+def _pair(reports_cores: float, *, kept_up: bool = False) -> dict:
+    def side(offered: float, answered: float, cores: dict) -> dict:
+        return {"offered": offered, "requests": int(offered * 5), "accepted_per_s": answered,
+                "cpu_cores": cores}
+    answered = 5_000 if kept_up else 4_200
+    return {
+        "reports": side(5_000, answered, {"reports": reports_cores}),
+        "bare": side(11_000, 9_000, {"bare-endpoint": 0.98}),
+        "ratio": answered / 9_000 * 100,
+    }
+
+
+@pytest.mark.parametrize(
+    ("cores", "says"), [((0.80, 0.86), True), ((0.95, 0.86), False), ((0.97, 0.99), False)],
+)
+def test_intake_says_when_its_server_past_its_limit_left_part_of_its_core_unused(cores, says):
+    run = _run([_load(1000, 6, 990, 420, True)], [], pass_through=1_000, bare=5_000)
+    # A pair where intake kept up measured no limit: its cores say nothing, however few.
+    run["stages"]["intake"]["pairs"] = [_pair(c) for c in cores] + [_pair(0.5, kept_up=True)]
+    text = _item(bounds_section(run), "- **Intake")
+
+    if says:
+        assert "past its limit, in the pairs, intake's server used only 0.80–0.86 of its core" in text
+        assert "the server has nothing to do until one commits" in text
+    else:
+        assert "of its core" not in text, "any counted pair at 0.9 of a core or more: its CPU held it"
+
+
 def test_the_p99_bound_names_the_judged_loads_hop_and_batch_times():
     hops = {"hops": [
         {"hop": "to routing", "tail_mean_ms": 450.0}, {"hop": "to notify", "tail_mean_ms": 170.0},
