@@ -16,10 +16,13 @@ from shared.postgres.outbox import channel_for
 
 SCHEMA = "reports"
 
-# Most reports one intake transaction holds (NUANXIN_REPORTS_INTAKE_MAX_BATCH). Well below the
-# requests a busy intake has in flight: at 500, past its limit on 256 connections, one transaction
-# could hold most of them and the server stood below a full core (docs/guarantees.md, group commit).
-INTAKE_MAX_BATCH = 128
+# Most reports one intake transaction holds (NUANXIN_REPORTS_INTAKE_MAX_BATCH). A request waits
+# for the commit of its report's transaction, so what two writers hold at once must stay well
+# below the requests a busy intake has in flight, or the server has nothing to do while they
+# commit: at 128 two batches could hold all of the benchmark client's 256 connections, and on a
+# fast machine the server stood at 0.80-0.86 of its core past its limit; at 64 it stays busy
+# (docs/guarantees.md, group commit). At 32 the per-batch work cost more than it saved.
+INTAKE_MAX_BATCH = 64
 
 # Reads go through the view report_state: each report (intake's row) with where its case stands
 # (report_routes, from the case events; none before routing).
