@@ -294,8 +294,10 @@ def _idle_intake(it: dict) -> str:
              if counted(p) and (p["reports"].get("cpu_cores") or {}).get("reports") is not None]
     if not cores or max(cores) >= BUSY_SERVER:
         return ""
+    low, high = f"{min(cores):.2f}", f"{max(cores):.2f}"
+    used = low if low == high else f"{low}–{high}"
     return (
-        f"But past its limit, in the pairs, intake's server used only {min(cores):.2f}–{max(cores):.2f} "
+        f"But past its limit, in the pairs, intake's server used only {used} "
         "of its core: its CPU was not all that held it. A request waits for the transaction its "
         "report is in (group commit); when the load client's connections all wait on transactions, "
         "the server has nothing to do until one commits (`NUANXIN_REPORTS_INTAKE_MAX_BATCH`, "

@@ -135,7 +135,9 @@ class OutboxRelay:
 
     async def publish_once(self) -> int:
         """Publish one batch; rows are deleted only after the broker acknowledged them."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        # READ COMMITTED whatever the server's default: each statement then sees what was committed
+        # when it began, which is what reading after the lock relies on (below).
+        async with self._pool.acquire() as conn, conn.transaction(isolation="read_committed"):
             # One relay per schema at a time keeps each key's events in commit order. The lock is
             # taken in a statement of its own, before the rows are read: a statement sees the
             # database as it was when it began, so rows read in the statement that took the lock

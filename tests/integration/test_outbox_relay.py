@@ -92,9 +92,9 @@ async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
 async def test_three_relays_of_a_schema_publish_each_row_once_and_in_order(settings):
     # Relays of one schema (instances of a service, or a relay process beside a service that relays
     # too) taking turns as fast as they can, a row a turn: the lock passes on at every commit while
-    # the others keep asking for it. When a relay read its rows in the statement that took the lock,
-    # each run of this test published 9-15 of the 1,200 rows twice. Now every row goes out once,
-    # each key's rows in order.
+    # the others keep asking for it. A relay that read its rows in the statement that took the lock
+    # could read rows the relay before had deleted meanwhile and send them again. Every row goes
+    # out once, each key's rows in order.
     keys = [str(uuid.uuid4()) for _ in range(12)]
     messages = [encode(report(report_id=keys[i % len(keys)], description=f"n{i}"), source="/test")
                 for i in range(1200)]

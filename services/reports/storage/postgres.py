@@ -19,8 +19,8 @@ SCHEMA = "reports"
 # Most reports one intake transaction holds (NUANXIN_REPORTS_INTAKE_MAX_BATCH). A request waits
 # for the commit of its report's transaction, so what two writers hold at once must stay well
 # below the requests a busy intake has in flight, or the server has nothing to do while they
-# commit: at 128 two batches could hold all of the benchmark client's 256 connections, and on a
-# fast machine the server stood at 0.80-0.86 of its core past its limit; at 64 it stays busy
+# commit: at 128 two batches could hold all of the benchmark client's 256 connections, and the
+# server stood at 0.80-0.86 of its core past its limit in one of two runs; at 64 it stays busy
 # (docs/guarantees.md, group commit). At 32 the per-batch work cost more than it saved.
 INTAKE_MAX_BATCH = 64
 
