@@ -275,9 +275,7 @@ def _intake(st: dict) -> str:
         "report checks, tracing, group commit and relay; for half the bare endpoint's rate intake's "
         f"server would have to spend at most about {2 * b:.2f} ms. "
     )
-    idle = _idle_intake(st.get("intake") or {})
-    if idle:
-        text += idle
+    text += _idle_intake(st.get("intake") or {})
     acts = _top_activities({"services": {"reports": st.get("intake_profile")}}, "reports", n=4)
     if acts:
         text += f"Intake's busy time in its profile: {acts}."

@@ -63,29 +63,13 @@ async def test_the_relay_keeps_each_key_on_its_partition_and_in_order(settings):
             await enqueue(conn, SCHEMA, messages)
         await start_relay()
         await h.wait_for_effects(len(messages))
-        topic = settings.topic(topics.REPORTS)
-        partitions = sorted(await h.producer.partitions_for(topic))
-        reader = AIOKafkaConsumer(
-            topic, bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest",
-            group_id=f"{settings.namespace}order-reader", fetch_max_wait_ms=20,
-        )
-        await reader.start()
-        got: list = []
-        try:
-            deadline = asyncio.get_running_loop().time() + 20
-            while len(got) < len(messages) and asyncio.get_running_loop().time() < deadline:
-                for records in (await reader.getmany(timeout_ms=200)).values():
-                    got.extend(records)
-        finally:
-            await reader.stop()
+        partitions = sorted(await h.producer.partitions_for(settings.topic(topics.REPORTS)))
+        got = await _read_all(settings, topics.REPORTS, "order-reader", len(messages))
     assert len(got) == len(messages)
     assert len({r.partition for r in got}) > 1, "the keys spread over partitions"
     for record in got:
         assert record.partition == DefaultPartitioner()(record.key, partitions, partitions)
-    ids = {m.event_id: i for i, m in enumerate(messages)}
-    for key in keys:
-        on_key = sorted((r for r in got if r.key == key.encode()), key=lambda r: r.offset)
-        order = [ids[dict(r.headers)["ce_id"].decode()] for r in on_key]
+    for key, order in _orders_by_key(got, messages, keys).items():
         assert order == sorted(order) and len(order) == 20, key
 
 
@@ -119,11 +103,18 @@ async def test_three_relays_of_a_schema_publish_each_row_once_and_in_order(setti
     twice = [event for event, n in Counter(sent).items() if n > 1]
     assert not twice, f"{len(twice)} events published twice"
     assert sorted(sent) == sorted(m.event_id for m in messages)
-    ids = {m.event_id: i for i, m in enumerate(messages)}
-    for key in keys:
-        on_key = sorted((r for r in got if r.key == key.encode()), key=lambda r: r.offset)
-        order = [ids[dict(r.headers)["ce_id"].decode()] for r in on_key]
+    for key, order in _orders_by_key(got, messages, keys).items():
         assert order == sorted(order), key
+
+
+def _orders_by_key(got: list, messages: list, keys: list[str]) -> dict[str, list[int]]:
+    """For each key, the positions (in ``messages``) of its records in the order the topic holds them."""
+    ids = {m.event_id: i for i, m in enumerate(messages)}
+    return {
+        key: [ids[dict(r.headers)["ce_id"].decode()]
+              for r in sorted((r for r in got if r.key == key.encode()), key=lambda r: r.offset)]
+        for key in keys
+    }
 
 
 async def _read_all(settings, topic: str, reader: str, expected: int) -> list:
