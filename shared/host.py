@@ -109,6 +109,13 @@ class ServiceSpec(Generic[F]):
     # Awaited on stop once consuming has stopped and before background work is cancelled and the
     # pool closes: the moment to finish writes already accepted (intake's group commit).
     close: Callable[[F], Awaitable[None]] | None = None
+    # Whether a live view waits on what the service's consumers apply (routing's cases, notify's
+    # stream): those long-poll `fetch_max_wait_ms`; the others `follower_fetch_max_wait_ms`.
+    live: bool = True
+
+    def fetch_max_wait_ms(self, settings: PlatformSettings) -> int:
+        """The long-poll wait of this service's consumer."""
+        return settings.fetch_max_wait_ms if self.live else settings.follower_fetch_max_wait_ms
 
 
 class ServiceHost(Generic[F]):
@@ -182,7 +189,12 @@ class ServiceHost(Generic[F]):
         )
         self._factory = self.spec.create(self.runtime)
         if self.runtime.consumers:
-            subscribe(broker, dict(self.runtime.consumers), settings=s)
+            subscribe(
+                broker,
+                dict(self.runtime.consumers),
+                settings=s,
+                fetch_max_wait_ms=self.spec.fetch_max_wait_ms(s),
+            )
         await broker.start()
         if s.outbox_relay == "in-service":
             self.relay = relay_for(self.name, s, pool, producer, self.metrics)

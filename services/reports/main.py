@@ -12,4 +12,5 @@ SPEC = ServiceSpec(
     create=factory.create,
     router=create_routes,
     close=lambda f: f.close(),
+    live=False,  # riders see their reports' progress when they look, not pushed
 )

@@ -11,4 +11,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "storage" / "migrations",
     create=factory.create,
     router=create_router,
+    live=False,  # visits and points are read when asked for, not pushed
 )

@@ -49,7 +49,11 @@ async def _keep_raw(message: Any) -> Any:
 
 
 def subscribe(
-    broker: KafkaBroker, consumers: Mapping[str, EventConsumer], *, settings: PlatformSettings
+    broker: KafkaBroker,
+    consumers: Mapping[str, EventConsumer],
+    *,
+    settings: PlatformSettings,
+    fetch_max_wait_ms: int | None = None,
 ) -> None:
     """One batch subscriber for all of a service's topics, in its consumer group.
 
@@ -58,7 +62,8 @@ def subscribe(
     wake long polls (the embedded one) each idle consumer cost ~0.1 of a core between itself and
     the broker. A batch may hold records of several topics; each topic's records go to its
     EventConsumer in order. If one of them raises, the whole batch is redelivered and the records
-    already applied are duplicates (the inbox makes them no-ops).
+    already applied are duplicates (the inbox makes them no-ops). ``fetch_max_wait_ms`` overrides
+    the settings' long-poll wait (a service no live view waits on polls less often).
     """
     names = {c.name for c in consumers.values()}
     if len(names) != 1:
@@ -70,7 +75,7 @@ def subscribe(
         group_id=settings.group(group),
         batch=True,
         max_records=settings.consumer_max_records,
-        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch_max_wait_ms=fetch_max_wait_ms or settings.fetch_max_wait_ms,
         batch_timeout_ms=50,
         auto_offset_reset="earliest",
         session_timeout_ms=6_000,

@@ -255,3 +255,15 @@ async def test_faststream_parses_only_a_batchs_ends_and_the_handler_gets_every_r
     # The copies faststream parses have readable headers; the records handed on are untouched.
     assert all(dict(r.headers)["trace-bin"] == "\ufffd\ufffd".encode() for r in (*ends, *one))
     assert all(dict(r.headers)["trace-bin"] == b"\xff\xfe" for r in records)
+
+
+def test_the_consumer_long_polls_the_settings_wait_unless_told_another():
+    live, follower = KafkaBroker("127.0.0.1:1"), KafkaBroker("127.0.0.1:1")
+    subscribe(live, {"cases": RecordingConsumer("notify")}, settings=SETTINGS)
+    subscribe(follower, {"cases": RecordingConsumer("reports")}, settings=SETTINGS, fetch_max_wait_ms=200)
+
+    # What faststream hands to aiokafka's consumer when the subscriber starts.
+    (subscriber,) = live.subscribers
+    assert subscriber._connection_args["fetch_max_wait_ms"] == SETTINGS.fetch_max_wait_ms == 20
+    (subscriber,) = follower.subscribers
+    assert subscriber._connection_args["fetch_max_wait_ms"] == 200
