@@ -46,6 +46,7 @@ class Bench(StandaloneStages, PipelineStages, IntakeStage):
             "options": _jsonable(asdict(opts)),
             "machine": _machine(),
             "namespace": self.namespace,
+            "environment": stack.inherited_settings(),
             "stages": {},
         }
         self.services: dict[str, stack.Service] = {}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -167,6 +168,34 @@ class Service:
     name: str
     port: int
     process: subprocess.Popen
+
+
+# The services' settings the bench sets itself (service_env, start_services), over the environment.
+BENCH_SETTINGS = frozenset(
+    {
+        "NUANXIN_NAMESPACE",
+        "NUANXIN_FETCH_MAX_WAIT_MS",
+        "NUANXIN_TOPIC_PARTITIONS",
+        "NUANXIN_TRACE_DIR",
+        "NUANXIN_LOG_LEVEL",
+        "NUANXIN_REPORTS_REPORTS_PER_HOUR",
+        "NUANXIN_REPORTS_PHOTO_DIR",
+        "NUANXIN_OUTBOX_RELAY",
+        "NUANXIN_RELAY_LINGER_MS",
+    }
+)
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN")
+
+
+def inherited_settings(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The services' settings this run took from the bench's own environment (the runs' A/B knob,
+    e.g. NUANXIN_REPORTS_INTAKE_MAX_BATCH=128), so its report can say what it measured; secrets
+    are named, not shown."""
+    return {
+        name: "(set)" if any(word in name for word in _SECRET_WORDS) else value
+        for name, value in sorted(environ.items())
+        if name.startswith("NUANXIN_") and name not in BENCH_SETTINGS
+    }
 
 
 def service_env(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.report.bounds import bounds_section
 from bench.report.faults import faults_section
-from bench.report.header import busy_machine_line, yardstick_line
+from bench.report.header import busy_machine_line, environment_line, yardstick_line
 from bench.report.intake import intake_section
 from bench.report.plots import draw_plots
 from bench.report.profiles import profile_section, profiles_of
@@ -44,6 +44,7 @@ def write_report(r: dict, out: Path) -> None:
         f"- whole run: {r.get('duration_s', 0):.0f} s; code: commit {r.get('commit') or 'unknown'}",
     ]
     for line in (
+        environment_line(r.get("environment")),
         yardstick_line(r.get("yardstick", [])),
         busy_machine_line(r["stages"].get("idle_cpu_cores")),
     ):

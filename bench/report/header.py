@@ -32,3 +32,15 @@ def busy_machine_line(idle: dict | None, threshold: float = 0.10) -> str | None:
         f"{others:.2f} cores (\"others\", idle row of the pipeline section); every figure below "
         "had that much less"
     )
+
+
+def environment_line(environment: dict[str, str] | None) -> str | None:
+    """The header's line on the services' settings the run took from the environment, or None for
+    a result written before they were recorded."""
+    if environment is None:
+        return None
+    if not environment:
+        return "- settings from the environment: none, the services ran on their defaults"
+    return "- settings from the environment (every service had them): " + ", ".join(
+        f"`{name}={value}`" for name, value in environment.items()
+    )
