@@ -21,7 +21,8 @@ SCHEMA = "reports"
 # below the requests a busy intake has in flight, or the server has nothing to do while they
 # commit: at 128 two batches could hold all of the benchmark client's 256 connections, and the
 # server stood at 0.80-0.86 of its core past its limit in one of two runs; at 64 it stays busy
-# (docs/guarantees.md, group commit). At 32 the per-batch work cost more than it saved.
+# unless PostgreSQL takes longer over each batch (docs/guarantees.md, group commit). At 32 the
+# per-batch work cost more than it saved.
 INTAKE_MAX_BATCH = 64
 
 # Reads go through the view report_state: each report (intake's row) with where its case stands
