@@ -46,7 +46,7 @@ class Options:
     # two, at 50 0.17-0.18, and the stack accepted less of the load it was profiled at.
     profile_hz: int = 50
     passthrough_ceiling: list[float] = field(default_factory=lambda: [20_000])
-    fetch_max_wait_ms: int = 20  # the services' default (shared/settings.py)
+    fetch_max_wait_ms: int = 20  # the live services' default (shared/settings.py)
     # Who publishes intake's outbox: a `nuanxin relay` process beside the reports service
     # ("separate", as docs/operations.md advises for a busy intake) or the service itself.
     reports_relay: str = "separate"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -170,7 +171,10 @@ class Service:
     process: subprocess.Popen
 
 
-# The services' settings the bench sets itself (service_env, start_services), over the environment.
+# The services' settings service_env sets for every service, over the environment; the two
+# URLs' NUANXIN_ spellings lose to the DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS it sets. (The
+# relay's NUANXIN_OUTBOX_RELAY and NUANXIN_RELAY_LINGER_MS are set for the reports service and its
+# relay only, so the environment's reach the others, and are reported.)
 BENCH_SETTINGS = frozenset(
     {
         "NUANXIN_NAMESPACE",
@@ -180,19 +184,20 @@ BENCH_SETTINGS = frozenset(
         "NUANXIN_LOG_LEVEL",
         "NUANXIN_REPORTS_REPORTS_PER_HOUR",
         "NUANXIN_REPORTS_PHOTO_DIR",
-        "NUANXIN_OUTBOX_RELAY",
-        "NUANXIN_RELAY_LINGER_MS",
+        "NUANXIN_DATABASE_URL",
+        "NUANXIN_KAFKA_BOOTSTRAP_SERVERS",
     }
 )
 _SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN")
+_URL_PASSWORD = re.compile(r"(//[^/:@]*):[^/@]*@")
 
 
 def inherited_settings(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The services' settings this run took from the bench's own environment (the runs' A/B knob,
     e.g. NUANXIN_REPORTS_INTAKE_MAX_BATCH=128), so its report can say what it measured; secrets
-    are named, not shown."""
+    are named, not shown, and a URL's password is masked."""
     return {
-        name: "(set)" if any(word in name for word in _SECRET_WORDS) else value
+        name: "(set)" if any(word in name for word in _SECRET_WORDS) else _URL_PASSWORD.sub(r"\1:***@", value)
         for name, value in sorted(environ.items())
         if name.startswith("NUANXIN_") and name not in BENCH_SETTINGS
     }

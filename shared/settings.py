@@ -53,7 +53,7 @@ class PlatformSettings(BaseSettings):
         le=5000,
         description="Long-poll wait of the services whose consumers no live view waits on (reports' "
         "case follower, volunteers): on the embedded broker a record reaching them while they idle "
-        "waits up to this long, and their idle polls cost a tenth as much as at 20 ms.",
+        "waits up to this long; idle, they poll a tenth as often as at 20 ms.",
     )
     relay_linger_ms: int = Field(
         50,

@@ -75,7 +75,7 @@ def subscribe(
         group_id=settings.group(group),
         batch=True,
         max_records=settings.consumer_max_records,
-        fetch_max_wait_ms=fetch_max_wait_ms or settings.fetch_max_wait_ms,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms if fetch_max_wait_ms is None else fetch_max_wait_ms,
         batch_timeout_ms=50,
         auto_offset_reset="earliest",
         session_timeout_ms=6_000,

@@ -74,6 +74,19 @@ async def test_report_reaches_the_dashboard_stream_in_one_trace(settings):
         assert mine["status"] == "routed"
         assert mine["community_code"] == community.code
 
+        # That progress came through intake's case follower, which long-polls the longer wait; the
+        # services on the way to the dashboard poll the short one.
+        assert settings.follower_fetch_max_wait_ms != settings.fetch_max_wait_ms
+        waits = {
+            name: system.host(name).runtime.broker.subscribers[0]._connection_args["fetch_max_wait_ms"]
+            for name in ("reports", "routing", "notify")
+        }
+        assert waits == {
+            "reports": settings.follower_fetch_max_wait_ms,
+            "routing": settings.fetch_max_wait_ms,
+            "notify": settings.fetch_max_wait_ms,
+        }
+
         system.flush_spans()
         spans = exporter.get_finished_spans()
         roots = [s for s in spans if s.attributes.get("nuanxin.report_id") == report_id]

@@ -27,7 +27,8 @@ def test_the_followers_poll_the_long_wait(spec):
     assert spec.fetch_max_wait_ms(SETTINGS) == 300
 
 
-def test_the_follower_wait_defaults_to_200_ms_and_is_bounded():
+def test_the_follower_wait_defaults_to_200_ms_and_is_bounded(monkeypatch):
+    monkeypatch.delenv("NUANXIN_FOLLOWER_FETCH_MAX_WAIT_MS", raising=False)
     assert PlatformSettings().follower_fetch_max_wait_ms == 200
     with pytest.raises(ValueError, match="follower_fetch_max_wait_ms"):
         PlatformSettings(follower_fetch_max_wait_ms=0)
