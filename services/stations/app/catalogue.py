@@ -56,6 +56,7 @@ class StationCatalogue:
         self._cell_m = cell_m
         self._index: StationIndex | None = None
         self._lock = asyncio.Lock()
+        self._reload_lock = asyncio.Lock()
 
     async def ready(self) -> StationIndex:
         """The index, seeding the synthetic set into an empty table and loading on first use."""
@@ -80,9 +81,15 @@ class StationCatalogue:
             log.info("seeded %d synthetic stations", result.rows)
 
     async def reload(self) -> None:
-        """Rebuild the index from the table."""
-        stations = await postgres.load_all(self._pool)
-        self._index = await asyncio.to_thread(StationIndex, stations, cell_m=self._cell_m)
+        """Rebuild the index from the table.
+
+        Reloads run one at a time, so the index installed last was read from the table last: one
+        read before an import committed (the first load, a NOTIFY's) cannot land after, and undo,
+        the reload the import's own answer waits for.
+        """
+        async with self._reload_lock:
+            stations = await postgres.load_all(self._pool)
+            self._index = await asyncio.to_thread(StationIndex, stations, cell_m=self._cell_m)
 
     async def nearest(self, query: NearestQuery) -> tuple[list[Hit], datetime]:
         """The nearest stations matching the query, and the instant "open now" was judged at."""
