@@ -21,6 +21,33 @@ def _watch_errors(page) -> list[str]:
     return errors
 
 
+async def _view_box(page, selector: str) -> list[float]:
+    return [float(v) for v in (await page.get_attribute(selector, "viewBox")).split()]
+
+
+async def _drag(page, selector: str, dx: float, dy: float) -> None:
+    """A mouse drag from the element's middle by (dx, dy) pixels."""
+    box = await page.locator(selector).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await page.mouse.move(x + dx, y + dy, steps=8)
+    await page.mouse.up()
+
+
+async def _touches(page, selector: str, frames: list[list[tuple[float, float]]]) -> None:
+    """Fingers as touch pointer events: down at the first frame's points, through the others, up."""
+    await page.evaluate("""([selector, frames]) => {
+        const target = document.querySelector(selector);
+        const send = (type, points) => points.forEach(([clientX, clientY], i) => target.dispatchEvent(
+            new PointerEvent(type, { pointerId: 10 + i, pointerType: 'touch', isPrimary: i === 0,
+                                     clientX, clientY, bubbles: true })));
+        send('pointerdown', frames[0]);
+        frames.slice(1).forEach((points) => send('pointermove', points));
+        send('pointerup', frames[frames.length - 1]);
+    }""", [selector, frames])
+
+
 async def _post_report(system, category: str = "blocked_fire_exit") -> str:
     async with system.client(system.token("w-7", "worker")) as phone:
         r = await phone.post("/reports", json={
@@ -111,6 +138,29 @@ async def test_district_staff_see_the_map_and_compliance_of_every_street(setting
         assert (await cluster.locator("text").text_content()) == "3"
         await page.screenshot(path=screenshot_dir / "map.png")
 
+        # Drag pans by what the pointer moved, at the same zoom.
+        home = await _view_box(page, "#map svg")
+        frame = await page.locator("#map svg").bounding_box()
+        per_px = max(home[2] / frame["width"], home[3] / frame["height"])  # map units a pixel
+        await _drag(page, "#map svg", 200, 100)
+        panned = await _view_box(page, "#map svg")
+        assert panned[2:] == pytest.approx(home[2:])
+        assert panned[:2] == pytest.approx([home[0] - 200 * per_px, home[1] - 100 * per_px], rel=0.02)
+        # Two fingers moving apart to twice their spread: twice the zoom, the map point between
+        # them staying put.
+        cx, cy = frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2
+        await _touches(page, "#map svg", [[(cx - 50, cy), (cx + 50, cy)], [(cx - 100, cy), (cx + 100, cy)]])
+        pinched = await _view_box(page, "#map svg")
+        assert pinched[2:] == pytest.approx([panned[2] / 2, panned[3] / 2], rel=0.01)
+        centre = (panned[0] + panned[2] / 2, panned[1] + panned[3] / 2)
+        assert (pinched[0] + pinched[2] / 2, pinched[1] + pinched[3] / 2) == pytest.approx(centre, rel=0.01)
+        # The keyboard: an arrow pans a fifth of the view, 0 goes home.
+        await page.focus("#map svg")
+        await page.keyboard.press("ArrowRight")
+        assert (await _view_box(page, "#map svg"))[0] == pytest.approx(pinched[0] + pinched[2] / 5, rel=0.01)
+        await page.keyboard.press("0")
+        assert await _view_box(page, "#map svg") == pytest.approx(home, abs=0.01)
+
         await page.click("button[data-tab='stats']")
         await page.wait_for_selector("#stats-streets tbody tr", timeout=10000)
         assert await page.locator("#chart svg polyline").count() == 3
@@ -134,6 +184,12 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
         errors = _watch_errors(page)
         await page.goto(f"{system.base_url}/worker?token={token}")
         await page.wait_for_selector("#worker-map path.area", timeout=15000)
+
+        # A drag moves the map and is no tap: it does not set the report's place.
+        before = await _view_box(page, "#worker-map svg")
+        await _drag(page, "#worker-map svg", 60, 30)
+        assert (await _view_box(page, "#worker-map svg"))[:2] != before[:2]
+        assert "ok-msg" not in (await page.get_attribute("#location-status", "class") or "")
 
         await page.click(".kind-btn[data-kind='hazard']")
         await page.set_input_files("#photo-input", files=[

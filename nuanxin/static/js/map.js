@@ -1,4 +1,6 @@
 // An offline map: our own GeoJSON boundaries on SVG (equirectangular), pins with clustering.
+// It pans by dragging (mouse, pen or one finger), zooms by the wheel, two fingers or a cluster's
+// tap, and from the keyboard (arrows pan, + and - zoom, 0 resets).
 import { STATE_COLOURS } from './sla.js';
 import { t } from './i18n.js';
 
@@ -6,6 +8,9 @@ const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 1000;
 const CLUSTER_PX = 28; // pins closer than this on screen become one cluster
 const WORST = ['breached', 'soon', 'ok', 'paused', 'done'];
+const DRAG_PX = 5; // a press that moves less than this is a tap, not a drag
+const MIN_ZOOM = 0.5; // the whole district at half its home size
+const MAX_ZOOM = 400; // a few metres across the screen
 
 function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
@@ -41,7 +46,10 @@ export class OfflineMap {
     this.pins = [];
     this.marker = null;
     container.classList.add('map');
-    this.svg = svg('svg', { class: 'map-svg', role: 'img' });
+    this.pointers = new Map(); // pointerId -> [clientX, clientY] while pressed
+    this.gesture = null;
+    this.dragged = false;
+    this.svg = svg('svg', { class: 'map-svg', role: 'img', tabindex: '0' });
     this.base = svg('g', { class: 'map-base' });
     this.pinLayer = svg('g', { class: 'map-pins' });
     this.svg.append(this.base, this.pinLayer);
@@ -56,6 +64,10 @@ export class OfflineMap {
     container.append(this.svg, this.badge, reset);
     this.svg.addEventListener('click', (e) => this._click(e));
     this.svg.addEventListener('wheel', (e) => { e.preventDefault(); this._wheel(e); }, { passive: false });
+    this.svg.addEventListener('pointerdown', (e) => this._pointerDown(e));
+    this.svg.addEventListener('pointermove', (e) => this._pointerMove(e));
+    for (const type of ['pointerup', 'pointercancel']) this.svg.addEventListener(type, (e) => this._pointerUp(e));
+    this.svg.addEventListener('keydown', (e) => this._key(e));
     new ResizeObserver(() => this.drawPins()).observe(container);
   }
 
@@ -116,10 +128,33 @@ export class OfflineMap {
 
   zoomTo(box) {
     if (!box) return;
-    this.view = box;
-    this.svg.setAttribute('viewBox', box.map((v) => v.toFixed(1)).join(' '));
-    this.svg.style.setProperty('--zoom', String(this.home[2] / box[2]));
+    this._show(box);
     this.drawPins();
+  }
+
+  // Show a view box without re-clustering the pins (a pan moves nothing relative to the map).
+  _show(box) {
+    this.view = box;
+    this.svg.setAttribute('viewBox', box.map((v) => v.toFixed(2)).join(' '));
+    this.svg.style.setProperty('--zoom', String(this.home[2] / box[2]));
+  }
+
+  // The view box ``f`` times the size of ``view``, keeping map point [x, y] where it is on screen,
+  // within the zoom limits.
+  _scaled(view, f, [x, y]) {
+    const [vx, vy, vw, vh] = view;
+    const lo = this.home[2] / MAX_ZOOM / vw; const hi = this.home[2] / MIN_ZOOM / vw;
+    const g = Math.min(hi, Math.max(lo, f));
+    return [x - (x - vx) * g, y - (y - vy) * g, vw * g, vh * g];
+  }
+
+  // Screen point to map units for a given view box (the SVG keeps its aspect: xMidYMid meet).
+  _screenToMap(view, clientX, clientY) {
+    const rect = this.svg.getBoundingClientRect();
+    const [vx, vy, vw, vh] = view;
+    const s = Math.min(rect.width / vw, rect.height / vh);
+    return [vx + (clientX - rect.left - (rect.width - vw * s) / 2) / s,
+      vy + (clientY - rect.top - (rect.height - vh * s) / 2) / s];
   }
 
   // Screen pixels per map unit at the current zoom.
@@ -137,14 +172,75 @@ export class OfflineMap {
   }
 
   _wheel(e) {
-    const [x, y] = this.toMap(e);
-    const f = e.deltaY < 0 ? 0.8 : 1.25;
+    if (!this.view) return;
+    this.zoomTo(this._scaled(this.view, e.deltaY < 0 ? 0.8 : 1.25, this.toMap(e)));
+  }
+
+  // A gesture starts again whenever a finger is added or lifted, from the view as it is then.
+  _restartGesture() {
+    this.gesture = this.pointers.size ? { view: this.view, at: new Map(this.pointers) } : null;
+  }
+
+  _pointerDown(e) {
+    if (!this.view || (e.pointerType === 'mouse' && e.button !== 0)) return;
+    if (!this.pointers.size) this.dragged = false;
+    this.pointers.set(e.pointerId, [e.clientX, e.clientY]);
+    this._restartGesture();
+  }
+
+  _pointerMove(e) {
+    if (!this.pointers.has(e.pointerId) || !this.gesture) return;
+    this.pointers.set(e.pointerId, [e.clientX, e.clientY]);
+    const { view, at } = this.gesture;
+    const [a, b] = [...this.pointers.keys()];
+    if (b === undefined) {
+      const [x0, y0] = at.get(a);
+      const [x1, y1] = this.pointers.get(a);
+      if (!this.dragged && Math.hypot(x1 - x0, y1 - y0) < DRAG_PX) return;
+      if (!this.dragged) {
+        this.dragged = true;
+        try { this.svg.setPointerCapture(e.pointerId); } catch { /* a synthetic or finished pointer */ }
+      }
+      const [mx0, my0] = this._screenToMap(view, x0, y0);
+      const [mx1, my1] = this._screenToMap(view, x1, y1);
+      this._show([view[0] - (mx1 - mx0), view[1] - (my1 - my0), view[2], view[3]]);
+      return;
+    }
+    // Two fingers: the map point under their midpoint stays under it; their spread sets the zoom.
+    this.dragged = true;
+    const mid = (p, q) => [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2];
+    const [p0, q0, p1, q1] = [at.get(a), at.get(b), this.pointers.get(a), this.pointers.get(b)];
+    const spread = Math.hypot(p1[0] - q1[0], p1[1] - q1[1]);
+    if (!spread) return;
+    const anchor = this._screenToMap(view, ...mid(p0, q0));
+    const scaled = this._scaled(view, Math.hypot(p0[0] - q0[0], p0[1] - q0[1]) / spread, anchor);
+    const [nx, ny] = this._screenToMap(scaled, ...mid(p1, q1));
+    this._show([scaled[0] + anchor[0] - nx, scaled[1] + anchor[1] - ny, scaled[2], scaled[3]]);
+  }
+
+  _pointerUp(e) {
+    if (!this.pointers.delete(e.pointerId)) return;
+    const zoomed = this.gesture && this.gesture.view[2] !== this.view[2];
+    this._restartGesture();
+    if (zoomed) this.drawPins(); // clusters depend on the zoom
+  }
+
+  _key(e) {
+    if (!this.view) return;
     const [vx, vy, vw, vh] = this.view;
-    this.zoomTo([x - (x - vx) * f, y - (y - vy) * f, vw * f, vh * f]);
+    const centre = [vx + vw / 2, vy + vh / 2];
+    const step = { ArrowLeft: [-0.2, 0], ArrowRight: [0.2, 0], ArrowUp: [0, -0.2], ArrowDown: [0, 0.2] }[e.key];
+    if (step) this._show([vx + step[0] * vw, vy + step[1] * vh, vw, vh]);
+    else if (e.key === '+' || e.key === '=') this.zoomTo(this._scaled(this.view, 0.8, centre));
+    else if (e.key === '-') this.zoomTo(this._scaled(this.view, 1.25, centre));
+    else if (e.key === '0') this.zoomTo(this.home);
+    else return;
+    e.preventDefault();
   }
 
   _click(e) {
     if (!this.geojson) return;
+    if (this.dragged) { this.dragged = false; return; } // the end of a drag, not a tap
     const pin = e.target.closest('[data-pin]');
     if (pin) {
       const group = this.groups[Number(pin.dataset.pin)];
