@@ -184,6 +184,7 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
         errors = _watch_errors(page)
         await page.goto(f"{system.base_url}/worker?token={token}")
         await page.wait_for_selector("#worker-map path.area", timeout=15000)
+        await page.wait_for_selector("#reports-live.on", timeout=15000)  # "my reports" is live
 
         # A drag moves the map and is no tap: it does not set the report's place.
         before = await _view_box(page, "#worker-map svg")
@@ -203,12 +204,9 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
         report_id = await page.locator("#send-status").get_attribute("data-report-id")
         mine = page.locator(f".my-report[data-report-id='{report_id}']")
         await mine.wait_for(timeout=10000)
-        for _ in range(50):
-            if await mine.get_attribute("data-status") == "routed":
-                break
-            await page.click("#reports-refresh")
-            await asyncio.sleep(0.3)
-        assert await mine.get_attribute("data-status") == "routed"
+        # Routed while the page is open, with no refresh: the inbox stream brings the step.
+        await page.wait_for_selector(f".my-report[data-report-id='{report_id}'][data-status='routed']",
+                                     timeout=20000)
 
         await page.click("#station-btn")  # no stations service in this system: a friendly 404
         await page.wait_for_function("document.querySelector('#station-result').textContent.length > 0")

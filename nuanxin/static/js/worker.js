@@ -110,6 +110,30 @@ async function loadMine() {
   }
 }
 
+// ---- "my reports", live: the reporter's inbox hears of each step of their own cases ------------
+let inbox = null;
+let mineTimers = [];
+
+function followMine() {
+  if (inbox) inbox.close();
+  const live = $('reports-live');
+  inbox = new EventSource(`/notify/inbox/stream?access_token=${encodeURIComponent(getToken())}`);
+  inbox.onopen = () => { live.textContent = `● ${t('live')}`; live.className = 'live on'; live.hidden = false; };
+  inbox.onerror = () => {
+    // Closed for good (no notify service here, or the token refused): the refresh button remains.
+    if (inbox.readyState === EventSource.CLOSED) { live.hidden = true; return; }
+    live.textContent = t('reconnecting'); live.className = 'live off';
+  };
+  const onStep = () => {
+    // The reports service learns of the step from the same event as notify, maybe a little later:
+    // look again after a moment and after a while, so the list ends on the status it reached.
+    mineTimers.forEach(clearTimeout);
+    mineTimers = [300, 1500, 5000].map((ms) => setTimeout(loadMine, ms));
+  };
+  for (const type of ['case.opened', 'case.transitioned', 'case.escalated']) inbox.addEventListener(type, onStep);
+  inbox.onmessage = onStep;
+}
+
 async function nearestStation() {
   const out = $('station-result');
   if (form.lat === null) { out.replaceChildren(el('p', { class: 'error' }, t('need_location'))); return; }
@@ -175,6 +199,7 @@ async function start() {
   } catch (err) {
     $('worker-map').replaceChildren(el('p', { class: 'error' }, sentence(err)));
   }
+  followMine();
   await Promise.all([loadMine(), loadWishes()]);
 }
 
