@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ from services.routing.storage import checkins
 from services.routing.storage.postgres import PostgresCaseQueries
 from shared.auth import Principal
 from shared.events.reports import ReportSubmittedV1
-from shared.events.volunteers import VisitScheduledV1
+from shared.events.volunteers import PairingEndedV1, VisitScheduledV1
 from shared.host import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def create_locator(settings: RoutingSettings) -> Locator:
@@ -119,6 +122,11 @@ class RoutingFactory:
             community_code=visit.community_code, window_start=visit.window_start,
             window_end=visit.window_end, created_by="volunteers",
         )
+
+    async def pairing_ended(self, conn: asyncpg.Connection, ended: PairingEndedV1) -> None:
+        """A pairing ended: the visits it still owed are called off, so none raises an alert."""
+        called_off = await checkins.call_off(conn, pairing_id=ended.pairing_id, at=ended.ended_at)
+        log.info("pairing %s ended: %d check-in windows called off", ended.pairing_id, called_off)
 
     async def checkin_windows(self, conn: asyncpg.Connection, principal: Principal) -> list:
         """Check-in windows the principal may see."""

@@ -8,7 +8,12 @@ from shared.events.cases import (
     CaseTransitionedV1,
 )
 from shared.events.reports import ReportOutcomeV1, ReportSubmittedV1
-from shared.events.volunteers import VisitScheduledV1, VolunteerRegisteredV1, VolunteerReviewedV1
+from shared.events.volunteers import (
+    PairingEndedV1,
+    VisitScheduledV1,
+    VolunteerRegisteredV1,
+    VolunteerReviewedV1,
+)
 from shared.events.wishes import (
     WishApprovedV1,
     WishCancelledV1,
@@ -30,6 +35,7 @@ __all__ = [
     "CaseOpenedV1",
     "CaseSlaBreachedV1",
     "CaseTransitionedV1",
+    "PairingEndedV1",
     "ReportOutcomeV1",
     "ReportSubmittedV1",
     "VisitScheduledV1",

@@ -31,6 +31,25 @@ class VisitScheduledV1(EventBody):
 
 
 @register
+class PairingEndedV1(EventBody):
+    """Community staff ended a volunteer-elder pairing: its visits still to come are off (no reason
+    or address on the event; the reason stays with the volunteers service)."""
+
+    event_type = "nuanxin.pairing.ended.v1"
+    topic = topics.VOLUNTEERS
+
+    pairing_id: str = Field(description="The pairing that ended.")
+    volunteer_id: str = Field(description="The volunteer who was paired.")
+    community_code: str = Field(description="The elder's community.")
+    ended_by: str = Field(description="Staff member who ended it (token subject).")
+    ended_at: datetime = Field(description="From when no visit is owed (UTC).")
+
+    def partition_key(self) -> str:
+        """Keyed by pairing, so it follows the pairing's scheduled visits."""
+        return self.pairing_id
+
+
+@register
 class VolunteerRegisteredV1(EventBody):
     """A worker asked to serve in a community in some of the six volunteer roles (六员)."""
 

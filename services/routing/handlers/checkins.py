@@ -42,6 +42,9 @@ class WindowView(BaseModel):
     window_end: datetime
     visited_by: str | None
     alerted_case: str | None
+    called_off_at: datetime | None = Field(
+        default=None, description="When its pairing ended with the visit still owed: no alert follows."
+    )
 
 
 def _view(row: asyncpg.Record) -> WindowView:

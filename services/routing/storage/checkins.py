@@ -37,7 +37,7 @@ async def record_visit(conn: asyncpg.Connection, *, pairing_id: str, report_id: 
     result = await conn.execute(
         """
         UPDATE checkin_windows SET visited_by = $2::uuid
-        WHERE pairing_id = $1 AND visited_by IS NULL AND alerted_case IS NULL
+        WHERE pairing_id = $1 AND visited_by IS NULL AND alerted_case IS NULL AND called_off_at IS NULL
           AND window_start <= $3
         """,
         pairing_id, report_id, at,
@@ -50,12 +50,29 @@ async def claim_missed(conn: asyncpg.Connection, now: datetime, limit: int) -> l
     return await conn.fetch(
         """
         SELECT * FROM checkin_windows
-        WHERE window_end <= $1 AND visited_by IS NULL AND alerted_case IS NULL
+        WHERE window_end <= $1 AND visited_by IS NULL AND alerted_case IS NULL AND called_off_at IS NULL
         ORDER BY window_end LIMIT $2
         FOR UPDATE SKIP LOCKED
         """,
         now, limit,
     )
+
+
+async def call_off(conn: asyncpg.Connection, *, pairing_id: str, at: datetime) -> int:
+    """A pairing ended at ``at``: its windows still open then owe no visit; returns how many.
+
+    A window that had already closed unvisited was missed while the pairing stood, and is still
+    alerted on.
+    """
+    result = await conn.execute(
+        """
+        UPDATE checkin_windows SET called_off_at = $2
+        WHERE pairing_id = $1 AND window_end > $2
+          AND visited_by IS NULL AND alerted_case IS NULL AND called_off_at IS NULL
+        """,
+        pairing_id, at,
+    )
+    return int(result.split()[-1])
 
 
 async def mark_alerted(conn: asyncpg.Connection, window_id, case_id: str) -> None:

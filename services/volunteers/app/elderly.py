@@ -7,11 +7,16 @@ import asyncpg
 from services.volunteers.app.errors import Conflict, Forbidden, Invalid, NotFound
 from services.volunteers.domain.privacy import ElderScope, visibility
 from services.volunteers.storage import elderly, registry
+from services.volunteers.storage.registry import SCHEMA
 from shared.auth import Principal
 from shared.clock import Clock
+from shared.events.envelope import encode
+from shared.events.volunteers import PairingEndedV1
 from shared.ids import new_id
+from shared.postgres.outbox import enqueue
 
 CARER = "elderly_carer"
+SOURCE = "/nuanxin/volunteers"
 
 
 def scope_of(row: asyncpg.Record) -> ElderScope:
@@ -35,22 +40,33 @@ def elder_view(row: asyncpg.Record, principal: Principal) -> dict | None:
 
 
 def pairing_view(row: asyncpg.Record) -> dict:
-    """A pairing as the API shows it (never the address)."""
+    """A pairing as the API shows it (never the address, nor why it ended)."""
     return {
         "pairing_id": str(row["pairing_id"]), "elder_id": str(row["elder_id"]),
         "volunteer_id": row["volunteer_id"], "community_code": row["community_code"],
-        "created_at": row["created_at"],
+        "created_at": row["created_at"], "ended_at": row["ended_at"],
     }
 
 
-async def visible_pairing(conn: asyncpg.Connection, principal: Principal, pairing_id: str) -> asyncpg.Record:
-    """A pairing the principal may see (its elder's existence at least), else NotFound."""
+async def visible_pairing(
+    conn: asyncpg.Connection, principal: Principal, pairing_id: str, *, lock: bool = False,
+    ended_too: bool = False,
+) -> asyncpg.Record:
+    """A pairing the principal may see (its elder's existence at least), else NotFound; an ended
+    one only with ``ended_too``.
+
+    With ``lock`` it cannot end before the caller's transaction does, so nothing the caller
+    publishes about it can follow the end's event.
+    """
     try:
-        row = await elderly.pairing(conn, pairing_id)
+        row = await elderly.pairing(conn, pairing_id, lock=lock)
     except asyncpg.DataError:
         row = None
-    if row is None or row["ended_at"] is not None or visibility(principal, scope_of(row)) == "none":
+    if row is None or visibility(principal, scope_of(row)) == "none":
         raise NotFound(f"no pairing {pairing_id} you may see", field="pairing_id")
+    if row["ended_at"] is not None and not ended_too:
+        raise NotFound(f"pairing {pairing_id} ended on {row['ended_at']:%Y-%m-%d %H:%M} UTC",
+                       field="pairing_id")
     return row
 
 
@@ -118,6 +134,34 @@ class Elderly:
                 )
             except asyncpg.UniqueViolationError as exc:
                 raise Conflict(f"elder {elder_id} is already paired", field="elder_id") from exc
+            return pairing_view(row)
+
+    async def end_pairing(self, principal: Principal, pairing_id: str, *, reason: str) -> dict:
+        """End a pairing (staff of the elder's community): the elder may be paired again, and the
+        pairing's visits still to come are called off (PairingEndedV1, for routing's watch)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            try:
+                pairing = await elderly.pairing(conn, pairing_id)
+            except asyncpg.DataError:
+                pairing = None
+            if pairing is None or visibility(principal, scope_of(pairing)) == "none":
+                raise NotFound(f"no pairing {pairing_id} you may see", field="pairing_id")
+            if principal.role != "community_staff" or principal.community != pairing["community_code"]:
+                raise Forbidden("only staff of the elder's community end a pairing")
+            if pairing["ended_at"] is not None:
+                raise Conflict(f"pairing {pairing_id} ended on {pairing['ended_at']:%Y-%m-%d %H:%M} UTC",
+                               field="pairing_id")
+            at = self._clock.now()
+            row = await elderly.end_pairing(
+                conn, pairing_id, ended_by=principal.subject, reason=reason, at=at
+            )
+            if row is None:  # ended by someone else since it was read
+                raise Conflict(f"pairing {pairing_id} has already ended", field="pairing_id")
+            event = PairingEndedV1(
+                pairing_id=pairing_id, volunteer_id=row["volunteer_id"],
+                community_code=row["community_code"], ended_by=principal.subject, ended_at=at,
+            )
+            await enqueue(conn, SCHEMA, [encode(event, source=SOURCE)])
             return pairing_view(row)
 
     async def pairings(self, principal: Principal) -> list[dict]:

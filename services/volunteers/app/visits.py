@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.volunteers.app.elderly import scope_of, visible_pairing
+from services.volunteers.app.elderly import SOURCE, scope_of, visible_pairing
 from services.volunteers.app.errors import Forbidden, Invalid
 from services.volunteers.app.points import PointsBook
 from services.volunteers.domain.privacy import can_schedule
@@ -23,7 +23,6 @@ from shared.ids import new_id
 from shared.postgres.outbox import enqueue
 
 log = logging.getLogger(__name__)
-SOURCE = "/nuanxin/volunteers"
 
 
 def visit_view(row: asyncpg.Record) -> dict:
@@ -52,7 +51,7 @@ class Visits:
         if window_end <= window_start:
             raise Invalid("window_end must be after window_start", field="window_end")
         async with self._pool.acquire() as conn, conn.transaction():
-            pairing = await visible_pairing(conn, principal, pairing_id)
+            pairing = await visible_pairing(conn, principal, pairing_id, lock=True)
             if not can_schedule(principal, scope_of(pairing)):
                 raise Forbidden("only the elder's community staff or the paired volunteer schedule visits")
             row = await elderly.add_visit(
@@ -69,9 +68,9 @@ class Visits:
             return visit_view(row)
 
     async def of_pairing(self, principal: Principal, pairing_id: str) -> list[dict]:
-        """A pairing's visits, for anyone who may see the pairing."""
+        """A pairing's visits, for anyone who may see the pairing (an ended one's too)."""
         async with self._pool.acquire() as conn:
-            await visible_pairing(conn, principal, pairing_id)
+            await visible_pairing(conn, principal, pairing_id, ended_too=True)
             return [visit_view(r) for r in await elderly.visits(conn, pairing_id)]
 
     async def log(self, conn: asyncpg.Connection, report: ReportSubmittedV1) -> bool:
@@ -87,6 +86,9 @@ class Visits:
         # Only the paired volunteer's own check-in counts; anything else earns no visit and no points.
         if pairing is None or pairing["volunteer_id"] != report.reporter_id:
             log.info("check-in %s is not by the pairing's volunteer; not logged", report.report_id)
+            return False
+        if pairing["ended_at"] is not None and report.submitted_at >= pairing["ended_at"]:
+            log.info("check-in %s came after its pairing ended; not logged", report.report_id)
             return False
         logged = await elderly.log_visit(
             conn, report_id=report.report_id, pairing_id=report.pairing_id,

@@ -54,6 +54,16 @@ class PairingView(BaseModel):
     volunteer_id: str
     community_code: str
     created_at: datetime
+    ended_at: datetime | None = Field(default=None, description="When staff ended it; null while active.")
+
+
+class EndPairingBody(BaseModel):
+    """Why a pairing ends (kept by the volunteers service; never on an event)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500,
+                        description="e.g. the volunteer moved away, the elder moved in with family.")
 
 
 class VisitBody(BaseModel):
@@ -114,6 +124,15 @@ def add_elderly_routes(
     async def pairings(principal: Annotated[Principal, Depends(anyone)]) -> list[dict]:
         """Active pairings: staff by jurisdiction, a volunteer their own."""
         return await factory().elderly.pairings(principal)
+
+    @router.post("/pairings/{pairing_id}/end", response_model=PairingView)
+    async def end_pairing(
+        pairing_id: str, body: EndPairingBody, principal: Annotated[Principal, Depends(community)]
+    ) -> dict:
+        """End a pairing: the elder may be paired again, and its visits still to come are called off
+        (publishes nuanxin.pairing.ended.v1, so no missed-visit alert is raised for them)."""
+        with as_problem():
+            return await factory().elderly.end_pairing(principal, pairing_id, reason=body.reason)
 
     @router.post("/pairings/{pairing_id}/visits", status_code=201, response_model=VisitView)
     async def schedule(

@@ -42,9 +42,22 @@ async def add_pairing(conn: asyncpg.Connection, **row: object) -> asyncpg.Record
     )
 
 
-async def pairing(conn: asyncpg.Connection, pairing_id: str) -> asyncpg.Record | None:
-    """One pairing."""
-    return await conn.fetchrow("SELECT * FROM pairings WHERE pairing_id = $1::uuid", pairing_id)
+async def pairing(conn: asyncpg.Connection, pairing_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    """One pairing; with ``lock``, held against an end until the caller's transaction finishes."""
+    return await conn.fetchrow(
+        "SELECT * FROM pairings WHERE pairing_id = $1::uuid" + (" FOR SHARE" if lock else ""), pairing_id
+    )
+
+
+async def end_pairing(
+    conn: asyncpg.Connection, pairing_id: str, *, ended_by: str, reason: str, at: datetime
+) -> asyncpg.Record | None:
+    """End an active pairing; None if it had already ended."""
+    return await conn.fetchrow(
+        "UPDATE pairings SET ended_at = $2, ended_by = $3, end_reason = $4 "
+        "WHERE pairing_id = $1::uuid AND ended_at IS NULL RETURNING *",
+        pairing_id, at, ended_by, reason,
+    )
 
 
 async def pairings(conn: asyncpg.Connection) -> list[asyncpg.Record]:
