@@ -1,8 +1,13 @@
-"""Dead letters: a message that cannot be applied goes to ``<topic>.dlq`` with the error."""
+"""Dead letters: a message that cannot be applied goes to ``<topic>.dlq`` with the error; an
+operator reads them and, once the cause is fixed, replays them to where they came from."""
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from shared.events.topics import dead_letter
@@ -43,3 +48,99 @@ class DeadLetterPublisher:
             dead_letter(record.topic), value=record.value, key=record.key, headers=headers
         )
         self.sent += 1
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One record of a ``.dlq`` topic: the original event and why it could not be applied."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+
+    @property
+    def where(self) -> str:
+        """Its place on the dead-letter topic, ``topic[partition]@offset``: an id for ``replay``."""
+        return f"{self.topic}[{self.partition}]@{self.offset}"
+
+    def header(self, name: str) -> str | None:
+        """A header as text (the last, if repeated), or None."""
+        found = [v for k, v in self.headers if k == name]
+        return found[-1].decode("utf-8", "replace") if found and found[-1] is not None else None
+
+    @property
+    def event_id(self) -> str | None:
+        """The CloudEvents id (absent on a message that was never a CloudEvent)."""
+        return self.header("ce_id")
+
+    @property
+    def original_topic(self) -> str:
+        """Where the event was published (the namespace included)."""
+        return self.header("dlq_original_topic") or self.topic.removesuffix(".dlq")
+
+    def replay_headers(self) -> list[tuple[str, bytes]]:
+        """The original headers: ``ce_id`` stays, so consumers that applied it already skip it."""
+        return [(k, v) for k, v in self.headers if k not in ERROR_HEADERS]
+
+    def summary(self) -> dict:
+        """What an operator reads first, as plain JSON values."""
+        return {
+            "where": self.where, "at": self.timestamp_ms, "event_id": self.event_id,
+            "event_type": self.header("ce_type"), "consumer": self.header("dlq_consumer"),
+            "error_type": self.header("dlq_error_type"), "error": self.header("dlq_error"),
+            "attempts": int(self.header("dlq_attempts") or 0),
+            "original": f"{self.original_topic}[{self.header('dlq_original_partition')}]"
+                        f"@{self.header('dlq_original_offset')}",
+        }
+
+
+async def read_dead_letters(
+    bootstrap_servers: str, topics: Sequence[str], *, timeout_s: float = 60
+) -> list[DeadLetter]:
+    """Every record now on the given ``.dlq`` topics, oldest first per partition; joins no group
+    and commits nothing, so reading changes nothing. TimeoutError if the end is not reached."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
+        auto_offset_reset="earliest", client_id="nuanxin-dead-letters",
+    )
+    await consumer.start()
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if not parts:
+            await consumer.force_metadata_update()
+            parts = [TopicPartition(t, p) for t in topics
+                     for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if not parts:
+            return []
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        letters: list[DeadLetter] = []
+        waiting = {tp for tp in parts if ends[tp] > 0}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while waiting:
+            if loop.time() > deadline:
+                raise TimeoutError(f"read {len(letters)} dead letters but not to the end of "
+                                   f"{', '.join(sorted(f'{tp.topic}[{tp.partition}]' for tp in waiting))}")
+            for tp, records in (await consumer.getmany(*waiting, timeout_ms=1000)).items():
+                letters += [DeadLetter(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value,
+                                       tuple(r.headers or ())) for r in records if r.offset < ends[tp]]
+                if await consumer.position(tp) >= ends[tp]:
+                    waiting.discard(tp)
+        return sorted(letters, key=lambda d: (d.topic, d.partition, d.offset))
+    finally:
+        await consumer.stop()
+
+
+async def replay(producer: AIOKafkaProducer, letters: Sequence[DeadLetter]) -> None:
+    """Publish each letter again to its original topic with its key, value and original headers,
+    waiting for every ack; raises if the broker refuses any (run it again: ``ce_id`` dedups)."""
+    sent = [await producer.send(d.original_topic, value=d.value, key=d.key, headers=d.replay_headers())
+            for d in letters]
+    for ack in sent:
+        await ack
