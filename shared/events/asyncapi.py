@@ -21,6 +21,7 @@ FLOWS: tuple[tuple[str, str, str], ...] = (
     ("notify", "receive", topics.WISHES),
     ("volunteers", "send", topics.VOLUNTEERS),
     ("routing", "receive", topics.VOLUNTEERS),
+    ("notify", "receive", topics.VOLUNTEERS),
 )
 
 CE_HEADERS = {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.notify.app.record import kind_of
+from services.notify.domain.recipients import Recipient
 from services.notify.domain.wish_recipients import wish_recipients, wish_title
 from services.notify.storage import inbox
 from services.notify.storage.postgres import lock_in_order, wake_streams
@@ -31,12 +34,18 @@ async def record_wish_event(conn: asyncpg.Connection, event: IncomingEvent) -> N
     poster = getattr(body, "poster_id", None) or await conn.fetchval(
         "SELECT poster_id FROM wish_posters WHERE wish_id = $1", wish_id
     )
-    payload = body.model_dump_json(exclude=PRIVATE)
+    await deliver(conn, event.id, kind, title, body.model_dump_json(exclude=PRIVATE),
+                  wish_recipients(kind, community_code=body.community_code, poster_id=poster,
+                                  donor_id=getattr(body, "donor_id", None)))
+
+
+async def deliver(conn: asyncpg.Connection, event_id: str, kind: str, title: str, payload: str,
+                  recipients: Sequence[Recipient]) -> None:
+    """One notification an inbox (none twice for one event), and the live streams woken."""
     await lock_in_order(conn)
-    for recipient in wish_recipients(kind, community_code=body.community_code, poster_id=poster,
-                                     donor_id=getattr(body, "donor_id", None)):
+    for recipient in recipients:
         await inbox.add_notification(
-            conn, recipient=recipient.key, event_id=event.id, event_type=kind, title=title,
+            conn, recipient=recipient.key, event_id=event_id, event_type=kind, title=title,
             reason=recipient.reason, case_id=None, urgent=False, payload=payload,
         )
     await wake_streams(conn)
