@@ -207,6 +207,14 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
         # Routed while the page is open, with no refresh: the inbox stream brings the step.
         await page.wait_for_selector(f".my-report[data-report-id='{report_id}'][data-status='routed']",
                                      timeout=20000)
+        # The case's opening reached the rider's messages too, live; "got it" marks it read.
+        message = page.locator("#messages .message[data-kind='case.opened']")
+        await message.wait_for(timeout=20000)
+        assert await page.locator("#messages .message").count() == 1
+        assert await page.locator("#unread-count").text_content() == "1"
+        await message.locator(".got-it").click()
+        await page.wait_for_selector("#messages .message", state="detached", timeout=10000)
+        assert await page.locator("#unread-count").is_hidden()
 
         await page.click("#station-btn")  # no stations service in this system: a friendly 404
         await page.wait_for_function("document.querySelector('#station-result').textContent.length > 0")
@@ -216,6 +224,7 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
 
         async with system.client(token) as phone:
             report = (await phone.get(f"/reports/{report_id}")).json()
+            assert (await phone.get("/notify/inbox/unread")).json() == {"unread": 0}
         assert report["kind"] == "hazard" and report["category"] == "blocked_fire_exit"
         await context.close()
 

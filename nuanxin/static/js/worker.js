@@ -1,6 +1,6 @@
 // The worker's phone page: report in three taps, follow my reports, nearest warm station, micro-wishes.
 import { api, claims, clearToken, el, getToken, setToken, takeTokenFromUrl, uploadPhoto } from './api.js';
-import { applyI18n, bindToggle, label, onLangChange, t } from './i18n.js';
+import { applyI18n, bindToggle, currentLang, label, onLangChange, t } from './i18n.js';
 import { KINDS, categoryName, currentKindName } from './kinds.js';
 import { OfflineMap, featureAt } from './map.js';
 
@@ -110,9 +110,60 @@ async function loadMine() {
   }
 }
 
-// ---- "my reports", live: the reporter's inbox hears of each step of their own cases ------------
+// ---- "my reports" and messages, live: the rider's inbox hears of each step of their own cases,
+// their wishes and their volunteering ------------------------------------------------------------
 let inbox = null;
 let mineTimers = [];
+let messagesTimer = null;
+// The inbox stream names each entry by its kind; EventSource hears only the names it listens for.
+const CASE_STEPS = ['case.opened', 'case.transitioned', 'case.escalated', 'case.joined', 'case.sla_breached'];
+const OTHER_KINDS = ['wish.approved', 'wish.rejected', 'wish.claimed', 'wish.claim_released', 'wish.handed_over',
+  'wish.fulfilled', 'wish.thanked', 'wish.expired', 'volunteer.reviewed', 'visit.scheduled', 'pairing.ended'];
+
+// Titles come as "中文 / English".
+function inLanguage(title) {
+  const [zh, en] = String(title).split(' / ');
+  return currentLang() === 'en' && en ? en : zh;
+}
+
+function messageDetail(n) {
+  const d = n.data || {};
+  const when = (iso) => new Date(iso).toLocaleString();
+  if (n.event_type === 'visit.scheduled' && d.window_start) return `${when(d.window_start)} – ${when(d.window_end)}`;
+  if (n.event_type === 'volunteer.reviewed' && d.reason) return d.reason;
+  if (n.event_type === 'wish.rejected' && d.reason) return d.reason;
+  return null;
+}
+
+async function loadMessages() {
+  const section = $('messages-section');
+  try {
+    const unread = await api('/notify/inbox?unread_only=true&limit=100');
+    section.hidden = false;
+    $('unread-count').hidden = !unread.length;
+    $('unread-count').textContent = String(unread.length);
+    $('messages').replaceChildren(...(unread.length ? unread.slice().reverse().map((n) => el('div', {
+      class: `my-report message${n.urgent ? ' urgent' : ''}`, dataset: { notificationId: n.id, kind: n.event_type },
+    },
+    el('button', { class: 'ghost got-it', type: 'button', onclick: () => markRead(n.id) }, t('got_it')),
+    el('strong', {}, inLanguage(n.title)),
+    el('div', { class: 'muted small' }, new Date(n.created_at).toLocaleString()),
+    messageDetail(n) ? el('div', { class: 'note' }, messageDetail(n)) : null,
+    )) : [el('p', { class: 'muted' }, t('no_messages'))]));
+  } catch (err) {
+    if (err.status === 404) { section.hidden = true; return; } // no notify service here
+    $('messages').replaceChildren(el('p', { class: 'error' }, sentence(err)));
+  }
+}
+
+async function markRead(id) {
+  try {
+    await api(`/notify/inbox/${id}/read`, { method: 'POST' });
+  } catch (err) {
+    if (err.status !== 404) { $('messages').prepend(el('p', { class: 'error' }, sentence(err))); return; }
+  }
+  await loadMessages();
+}
 
 function followMine() {
   if (inbox) inbox.close();
@@ -130,8 +181,10 @@ function followMine() {
     mineTimers.forEach(clearTimeout);
     mineTimers = [300, 1500, 5000].map((ms) => setTimeout(loadMine, ms));
   };
-  for (const type of ['case.opened', 'case.transitioned', 'case.escalated']) inbox.addEventListener(type, onStep);
-  inbox.onmessage = onStep;
+  const onMessage = () => { clearTimeout(messagesTimer); messagesTimer = setTimeout(loadMessages, 200); };
+  for (const type of CASE_STEPS) inbox.addEventListener(type, () => { onStep(); onMessage(); });
+  for (const type of OTHER_KINDS) inbox.addEventListener(type, onMessage);
+  inbox.onmessage = () => { onStep(); onMessage(); };
 }
 
 async function nearestStation() {
@@ -200,13 +253,13 @@ async function start() {
     $('worker-map').replaceChildren(el('p', { class: 'error' }, sentence(err)));
   }
   followMine();
-  await Promise.all([loadMine(), loadWishes()]);
+  await Promise.all([loadMine(), loadWishes(), loadMessages()]);
 }
 
 function wire() {
   takeTokenFromUrl();
   bindToggle($('lang-toggle'));
-  onLangChange(() => { renderKinds(); loadMine(); loadWishes(); });
+  onLangChange(() => { renderKinds(); loadMine(); loadWishes(); loadMessages(); });
   $('signin-btn').addEventListener('click', () => {
     const token = $('token-input').value.trim();
     if (!token) { $('signin-error').textContent = t('token_missing'); return; }
