@@ -282,9 +282,24 @@ def _dead_letters(streams: list[str] | None) -> list:
     if unknown:
         raise typer.BadParameter(f"unknown stream {', '.join(unknown)}; one of {', '.join(ALL)}",
                                  param_hint="--topic")
+    from aiokafka.errors import KafkaError
+
     s = PlatformSettings()
     topics = [s.topic(dead_letter(t)) for t in (streams or ALL)]
-    return asyncio.run(read_dead_letters(s.kafka_bootstrap_servers, topics))
+    try:
+        letters, missing = asyncio.run(read_dead_letters(s.kafka_bootstrap_servers, topics))
+    except (KafkaError, OSError, TimeoutError) as exc:
+        typer.echo(f"could not read the dead letters from Kafka at {s.kafka_bootstrap_servers}: "
+                   f"{exc or type(exc).__name__} (is KAFKA_BOOTSTRAP_SERVERS right, and the broker up?)",
+                   err=True)
+        raise typer.Exit(1) from None
+    if missing:
+        typer.echo(f"no topic {', '.join(missing)} on {s.kafka_bootstrap_servers} (namespace "
+                   f"{s.namespace!r}: is NUANXIN_NAMESPACE right? services create the topics when "
+                   "they start)", err=True)
+        if len(missing) == len(topics):
+            raise typer.Exit(1)
+    return letters
 
 
 def _echo_letter(letter) -> None:
@@ -293,8 +308,8 @@ def _echo_letter(letter) -> None:
     d = letter.summary()
     at = datetime.fromtimestamp(d["at"] / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
     typer.echo(f"{d['where']}  {at} UTC  {d['event_type'] or '(no type)'}  id {d['event_id'] or '-'}")
-    typer.echo(f"    {d['consumer'] or '?'}: {d['error_type'] or '?'} after {d['attempts']} attempt(s): "
-               f"{(d['error'] or '')[:300]}")
+    typer.echo(f"    {d['consumer'] or '?'}: {d['error_type'] or '?'} after {d['attempts'] or '?'} "
+               f"attempt(s): {(d['error'] or '')[:300]}")
     typer.echo(f"    published to {d['original']}")
 
 
@@ -381,7 +396,14 @@ def dead_letters_replay(
         finally:
             await producer.stop()
 
-    asyncio.run(publish())
+    from aiokafka.errors import KafkaError
+
+    try:
+        asyncio.run(publish())
+    except (KafkaError, OSError) as exc:
+        typer.echo(f"replay stopped: {exc or type(exc).__name__}. Some letters may have gone out; "
+                   "running it again is safe (consumers skip an event id they applied)", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"replayed {len(letters)}; a consumer that applied one already skips it (same ce_id)")
 
 

@@ -92,7 +92,7 @@ class DeadLetter:
             "where": self.where, "at": self.timestamp_ms, "event_id": self.event_id,
             "event_type": self.header("ce_type"), "consumer": self.header("dlq_consumer"),
             "error_type": self.header("dlq_error_type"), "error": self.header("dlq_error"),
-            "attempts": int(self.header("dlq_attempts") or 0),
+            "attempts": int(attempts) if (attempts := self.header("dlq_attempts") or "").isdigit() else None,
             "original": f"{self.original_topic}[{self.header('dlq_original_partition')}]"
                         f"@{self.header('dlq_original_offset')}",
         }
@@ -100,27 +100,29 @@ class DeadLetter:
 
 async def read_dead_letters(
     bootstrap_servers: str, topics: Sequence[str], *, timeout_s: float = 60
-) -> list[DeadLetter]:
-    """Every record now on the given ``.dlq`` topics, oldest first per partition; joins no group
-    and commits nothing, so reading changes nothing. TimeoutError if the end is not reached."""
+) -> tuple[list[DeadLetter], list[str]]:
+    """Every record now on the given ``.dlq`` topics, oldest first per partition, and the topics
+    that do not exist. Joins no group and commits nothing, so reading changes nothing.
+    TimeoutError if the end is not reached."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
         auto_offset_reset="earliest", client_id="nuanxin-dead-letters",
     )
-    await consumer.start()
     try:
-        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        await consumer.start()
+        known = await consumer.topics()  # fresh metadata of every topic
+        found = {t: sorted(consumer.partitions_for_topic(t) or ()) if t in known else [] for t in topics}
+        missing = [t for t, ps in found.items() if not ps]
+        parts = [TopicPartition(t, p) for t, ps in found.items() for p in ps]
         if not parts:
-            await consumer.force_metadata_update()
-            parts = [TopicPartition(t, p) for t in topics
-                     for p in sorted(consumer.partitions_for_topic(t) or ())]
-        if not parts:
-            return []
+            return [], missing
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
+        # Retention may have deleted every record of a partition: its start has caught up with
+        # its end, and nothing is left to wait for.
+        begins, ends = await consumer.beginning_offsets(parts), await consumer.end_offsets(parts)
         letters: list[DeadLetter] = []
-        waiting = {tp for tp in parts if ends[tp] > 0}
+        waiting = {tp for tp in parts if ends[tp] > begins[tp]}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while waiting:
@@ -130,9 +132,10 @@ async def read_dead_letters(
             for tp, records in (await consumer.getmany(*waiting, timeout_ms=1000)).items():
                 letters += [DeadLetter(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value,
                                        tuple(r.headers or ())) for r in records if r.offset < ends[tp]]
+            for tp in list(waiting):
                 if await consumer.position(tp) >= ends[tp]:
                     waiting.discard(tp)
-        return sorted(letters, key=lambda d: (d.topic, d.partition, d.offset))
+        return sorted(letters, key=lambda d: (d.topic, d.partition, d.offset)), missing
     finally:
         await consumer.stop()
 

@@ -199,14 +199,22 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
         await page.click("#gps-btn")
         await page.wait_for_selector("#location-status.ok-msg", timeout=10000)
         assert HOME.name in await page.locator("#location-status").text_content()
+        reloads: list[str] = []
+        page.on("request", lambda r: reloads.append(r.url) if "/reports/mine" in r.url else None)
         await page.click("#send-btn")
         await page.wait_for_selector("#send-status.ok-msg", timeout=10000)
         report_id = await page.locator("#send-status").get_attribute("data-report-id")
         mine = page.locator(f".my-report[data-report-id='{report_id}']")
         await mine.wait_for(timeout=10000)
-        # Routed while the page is open, with no refresh: the inbox stream brings the step.
+        # Routed while the page is open, with no refresh: the inbox stream brings the step, and
+        # the list is reloaded for it (sending reloads it once; the stream's step, again).
         await page.wait_for_selector(f".my-report[data-report-id='{report_id}'][data-status='routed']",
                                      timeout=20000)
+        for _ in range(100):
+            if len(reloads) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert len(reloads) >= 2, reloads
         # The case's opening reached the rider's messages too, live; "got it" marks it read.
         message = page.locator("#messages .message[data-kind='case.opened']")
         await message.wait_for(timeout=20000)

@@ -18,9 +18,9 @@ from tests.support.system import run_system
 pytestmark = pytest.mark.integration
 
 
-async def _cli(settings, *args: str):
+async def _cli(settings, *args: str, namespace: str | None = None):
     env = {"KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "NUANXIN_NAMESPACE": settings.namespace}
+           "NUANXIN_NAMESPACE": settings.namespace if namespace is None else namespace}
     return await asyncio.to_thread(CliRunner().invoke, app, ["dead-letters", *args], env=env)
 
 
@@ -73,6 +73,8 @@ async def test_dead_letters_are_listed_and_a_replayed_one_is_applied_once(settin
         (poison,) = [d for d in letters if d["event_id"] is None]
         assert poison["error_type"] == "PoisonMessage" and poison["value"] == "{not json"
 
+        elsewhere = await _cli(settings, "list", namespace="nowhere-")
+        assert elsewhere.exit_code == 1 and "NUANXIN_NAMESPACE" in elsewhere.output
         text = await _cli(settings, "list")
         assert text.exit_code == 0 and "2 dead letter(s)" in text.output and ours["where"] in text.output
 

@@ -3,14 +3,15 @@ that the visits it still owed raise no missed-visit alert in routing."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared.clock import ManualClock
-from shared.events.volunteers import PairingEndedV1
+from shared.events.volunteers import PairingEndedV1, VisitScheduledV1
 from tests.integration.test_volunteers import HOME, OTHER, consumed, pair_carer, until
-from tests.support.kafka import read_events
+from tests.support.kafka import publish, read_events
 from tests.support.system import run_system
 
 pytestmark = pytest.mark.integration
@@ -88,6 +89,22 @@ async def test_ending_a_pairing_frees_the_elder_and_calls_off_the_visits_it_owed
             assert by_pairing[ended]["alerted_case"] is None and by_pairing[ended]["visited_by"] is None
             cases = (await staff.get("/cases")).json()
             assert [c["category"] for c in cases] == ["missed_checkin"]
+
+            # A visit of the ended pairing published after its end (a replayed dead letter) comes
+            # called off; staff cannot schedule one for it in routing either.
+            late_visit = VisitScheduledV1(
+                visit_id=str(uuid.uuid4()), pairing_id=ended, volunteer_id="w-carer", community_code=HOME,
+                window_start=clock.now(), window_end=clock.now() + timedelta(hours=1))
+            await publish(settings, [late_visit])
+            windows = await until(lambda: staff.get("/checkins"),
+                                  lambda r: any(w["window_id"] == late_visit.visit_id for w in r.json()))
+            (replayed,) = [w for w in windows.json() if w["window_id"] == late_visit.visit_id]
+            assert datetime.fromisoformat(replayed["called_off_at"]) == now
+            refused = await staff.post("/checkins", json={
+                "pairing_id": ended, "volunteer_id": "w-carer", "community_code": HOME,
+                "window_start": late_visit.window_start.isoformat(),
+                "window_end": late_visit.window_end.isoformat()})
+            assert refused.status_code == 422 and "ended on" in refused.json()["message"]
 
             repaired = await staff.post("/volunteers/pairings",
                                         json={"elder_id": elder_id, "volunteer_id": "w-carer"})

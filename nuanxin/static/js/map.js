@@ -190,6 +190,8 @@ export class OfflineMap {
 
   _pointerMove(e) {
     if (!this.pointers.has(e.pointerId) || !this.gesture) return;
+    // A mouse released outside the map (before a drag captured it) never sent its pointerup here.
+    if (e.pointerType === 'mouse' && e.buttons === 0) { this._pointerUp(e); return; }
     this.pointers.set(e.pointerId, [e.clientX, e.clientY]);
     const { view, at } = this.gesture;
     const [a, b] = [...this.pointers.keys()];
@@ -226,7 +228,7 @@ export class OfflineMap {
   }
 
   _key(e) {
-    if (!this.view) return;
+    if (!this.view || e.ctrlKey || e.metaKey || e.altKey) return; // leave the browser's own zoom keys be
     const [vx, vy, vw, vh] = this.view;
     const centre = [vx + vw / 2, vy + vh / 2];
     const step = { ArrowLeft: [-0.2, 0], ArrowRight: [0.2, 0], ArrowUp: [0, -0.2], ArrowDown: [0, 0.2] }[e.key];

@@ -53,6 +53,8 @@ class ScheduleCheckin:
         if request.window_end <= request.window_start:
             raise CheckinRefused("window_end must be after window_start")
         async with self._pool.acquire() as conn:
+            if (ended := await checkins.ended_at(conn, request.pairing_id)) is not None:
+                raise CheckinRefused(f"pairing {request.pairing_id} ended on {ended:%Y-%m-%d %H:%M} UTC")
             return await checkins.add_window(
                 conn, window_id=new_id(), pairing_id=request.pairing_id,
                 volunteer_id=request.volunteer_id, community_code=unit.code,

@@ -18,14 +18,16 @@ async def add_window(
     window_end: datetime,
     created_by: str,
 ) -> asyncpg.Record:
-    """Schedule one visit window."""
+    """Schedule one visit window; one still open when its pairing ended comes called off."""
     return await conn.fetchrow(
         """
         INSERT INTO checkin_windows (window_id, pairing_id, volunteer_id, community_code,
-            window_start, window_end, created_by)
-        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)
+            window_start, window_end, created_by, called_off_at)
+        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7,
+                (SELECT ended_at FROM ended_pairings WHERE pairing_id = $2 AND ended_at < $6))
         ON CONFLICT (window_id) DO UPDATE SET window_start = EXCLUDED.window_start,
-            window_end = EXCLUDED.window_end
+            window_end = EXCLUDED.window_end,
+            called_off_at = COALESCE(checkin_windows.called_off_at, EXCLUDED.called_off_at)
         RETURNING *
         """,
         window_id, pairing_id, volunteer_id, community_code, window_start, window_end, created_by,
@@ -33,12 +35,17 @@ async def add_window(
 
 
 async def record_visit(conn: asyncpg.Connection, *, pairing_id: str, report_id: str, at: datetime) -> int:
-    """A logged visit satisfies the pairing's open windows that have started; returns how many."""
+    """A logged visit satisfies the pairing's open windows that have started; returns how many.
+
+    A visit at or after its pairing's end counts for nothing (as far as routing has heard of the
+    end: it comes on another stream); one before it still counts for a window called off since.
+    """
     result = await conn.execute(
         """
         UPDATE checkin_windows SET visited_by = $2::uuid
-        WHERE pairing_id = $1 AND visited_by IS NULL AND alerted_case IS NULL AND called_off_at IS NULL
-          AND window_start <= $3
+        WHERE pairing_id = $1 AND visited_by IS NULL AND alerted_case IS NULL
+          AND window_start <= $3 AND (called_off_at IS NULL OR $3 < called_off_at)
+          AND NOT EXISTS (SELECT 1 FROM ended_pairings e WHERE e.pairing_id = $1 AND e.ended_at <= $3)
         """,
         pairing_id, report_id, at,
     )
@@ -58,12 +65,22 @@ async def claim_missed(conn: asyncpg.Connection, now: datetime, limit: int) -> l
     )
 
 
+async def ended_at(conn: asyncpg.Connection, pairing_id: str) -> datetime | None:
+    """When a pairing ended, if routing has heard that it did."""
+    return await conn.fetchval("SELECT ended_at FROM ended_pairings WHERE pairing_id = $1", pairing_id)
+
+
 async def call_off(conn: asyncpg.Connection, *, pairing_id: str, at: datetime) -> int:
-    """A pairing ended at ``at``: its windows still open then owe no visit; returns how many.
+    """A pairing ended at ``at``: remembered, and its windows still open then owe no visit;
+    returns how many windows.
 
     A window that had already closed unvisited was missed while the pairing stood, and is still
     alerted on.
     """
+    await conn.execute(
+        "INSERT INTO ended_pairings (pairing_id, ended_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        pairing_id, at,
+    )
     result = await conn.execute(
         """
         UPDATE checkin_windows SET called_off_at = $2
