@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 
 import pytest
 
@@ -250,3 +251,58 @@ async def test_a_worker_reports_in_three_taps_from_a_phone(settings, browser, sc
         await ops.wait_for_selector("#lag tbody tr td.num", timeout=10000)
         await ops.screenshot(path=screenshot_dir / "ops.png", full_page=True)
         await ops.close()
+
+
+async def _post_wish(system, worker: str, title: str) -> str:
+    async with system.client(system.token(worker, "worker")) as phone:
+        r = await phone.post("/wishes", json={
+            "title": title, "category": "clothing", "why": "冬天骑车太冷", "community_code": HOME.code,
+            "wanted_by": (date.today() + timedelta(days=20)).isoformat()})
+    assert r.status_code == 201, r.text
+    return r.json()["wish_id"]
+
+
+async def test_an_officer_decides_wishes_and_volunteers_from_the_to_do_tab(settings, browser, screenshot_dir):
+    async with run_system(settings, ["routing", "notify", "wishes", "volunteers"]) as system:
+        first = await _post_wish(system, "w-9", "冬季骑行手套")
+        async with system.client(system.token("w-9", "worker")) as phone:
+            r = await phone.post("/volunteers/me", json={
+                "community_code": HOME.code, "roles": ["hazard_inspector", "elderly_carer"]})
+            assert r.status_code == 201, r.text
+        token = system.token("c-officer", "community_staff", community=HOME.code)
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        errors = _watch_errors(page)
+        await page.goto(f"{system.base_url}/dashboard?token={token}")
+        # The tab says how much waits, before it is opened.
+        await page.wait_for_function("document.querySelector('#todo-count').textContent === '2'",
+                                     timeout=15000)
+        await page.click("button[data-tab='todo']")
+        wish = page.locator(f".todo-item[data-wish-id='{first}']")
+        assert "冬季骑行手套" in await wish.text_content() and "冬天骑车太冷" in await wish.text_content()
+        volunteer = page.locator(".todo-item[data-volunteer-id='w-9']")
+        assert "安全隐患排查员" in await volunteer.text_content()
+        await page.screenshot(path=screenshot_dir / "todo.png", full_page=True)
+
+        await wish.locator(".todo-accept").click()
+        await wish.wait_for(state="detached", timeout=10000)
+        await volunteer.locator(".todo-refuse").click()  # no reason yet: refused on the page
+        assert "理由" in await volunteer.locator(".error").text_content()
+        await volunteer.locator(".todo-reason").fill("请先参加安全培训")
+        await volunteer.locator(".todo-refuse").click()
+        await volunteer.wait_for(state="detached", timeout=10000)
+        assert await page.locator("#todo-empty").is_visible()
+
+        # A wish posted while the page is open shows up by itself.
+        second = await _post_wish(system, "w-10", "电动车头盔")
+        await page.wait_for_selector(f".todo-item[data-wish-id='{second}']", timeout=15000)
+        assert await page.locator("#todo-count").text_content() == "1"
+
+        async with system.client(system.token("w-9", "worker")) as phone:
+            approved = (await phone.get(f"/wishes/{first}")).json()
+            assert approved["status"] == "open" and approved["approved_at"]  # on the wall
+            mine = (await phone.get("/volunteers/me")).json()
+        roles = {x["role"]: (x["status"], x["reason"]) for x in mine["roles"]}
+        assert roles == {"hazard_inspector": ("declined", "请先参加安全培训"),
+                         "elderly_carer": ("declined", "请先参加安全培训")}
+        assert errors == [], errors
+        await page.close()

@@ -1,11 +1,13 @@
 // The community / street / district dashboard: live case list with SLA clocks, detail and actions,
-// an offline map, and compliance statistics. Updates arrive on the notify SSE stream.
+// an offline map, compliance statistics and the to-do (wishes and volunteers to decide on).
+// Updates arrive on the notify SSE streams.
 import { api, claims, clearToken, el, getToken, photoUrl, setToken, takeTokenFromUrl, uploadPhoto } from './api.js';
 import { applyI18n, bindToggle, label, onLangChange, t } from './i18n.js';
 import { categoryName } from './kinds.js';
 import { OfflineMap } from './map.js';
 import { lineChart } from './chart.js';
 import { formatLeft, slaState, stateOf, urgency } from './sla.js';
+import { loadTodo, startTodo } from './todo.js';
 
 const $ = (id) => document.getElementById(id);
 const STAFF = ['community_staff', 'street_staff', 'district_staff', 'ops'];
@@ -58,6 +60,7 @@ async function start() {
   }
   await refreshCases();
   connectStream();
+  startTodo(c.role, placeName);
   setInterval(tick, 1000);
 }
 
@@ -371,9 +374,10 @@ function renderStats() {
 function showTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll('.tabs [data-tab]')) b.classList.toggle('active', b.dataset.tab === tab);
-  for (const name of ['cases', 'map', 'stats']) $(`view-${name}`).hidden = name !== tab;
+  for (const name of ['cases', 'map', 'stats', 'todo']) $(`view-${name}`).hidden = name !== tab;
   if (tab === 'map') ensureMap();
   if (tab === 'stats') loadStats();
+  if (tab === 'todo') loadTodo();
 }
 
 function wire() {

@@ -1,0 +1,108 @@
+// The officer's to-do tab: wishes waiting for review and volunteers waiting for a decision on their
+// roles, with the buttons to decide. It follows the staff inbox stream, which hears of each new
+// wish (wish.posted) and volunteer (volunteer.registered) of the jurisdiction.
+import { api, el, getToken } from './api.js';
+import { label, t } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const todo = { role: null, placeName: (code) => code, timer: null, source: null, counts: { wishes: 0, volunteers: 0 } };
+
+export function startTodo(role, placeName) {
+  todo.role = role;
+  if (placeName) todo.placeName = placeName;
+  follow();
+  return loadTodo();
+}
+
+function follow() {
+  if (todo.source) todo.source.close();
+  todo.source = new EventSource(`/notify/inbox/stream?access_token=${encodeURIComponent(getToken())}`);
+  const soon = () => { clearTimeout(todo.timer); todo.timer = setTimeout(loadTodo, 300); };
+  for (const type of ['wish.posted', 'volunteer.registered']) todo.source.addEventListener(type, soon);
+}
+
+export async function loadTodo() {
+  await Promise.all([loadWishes(), loadVolunteers()]);
+  const n = todo.counts.wishes + todo.counts.volunteers;
+  $('todo-count').textContent = n ? String(n) : '';
+  $('todo-count').hidden = !n;
+  $('todo-empty').hidden = n > 0;
+}
+
+// A decision's reason box, its error line, and the buttons.
+function decision({ accept, acceptLabel, refuse, refuseLabel }) {
+  const reason = el('input', { class: 'todo-reason', maxlength: '500', placeholder: t('reason_placeholder') });
+  const error = el('p', { class: 'error small', role: 'alert' });
+  const run = async (button, call) => {
+    error.textContent = '';
+    button.disabled = true;
+    try {
+      await call();
+      await loadTodo();
+    } catch (err) {
+      error.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const yes = el('button', { class: 'primary todo-accept', type: 'button' }, acceptLabel);
+  yes.addEventListener('click', () => run(yes, accept));
+  const no = el('button', { class: 'todo-refuse', type: 'button' }, refuseLabel);
+  no.addEventListener('click', () => {
+    const why = reason.value.trim();
+    if (!why) { error.textContent = t('reason_needed'); reason.focus(); return; }
+    run(no, () => refuse(why));
+  });
+  return el('div', { class: 'todo-actions' }, yes, reason, no, error);
+}
+
+async function loadWishes() {
+  const box = $('todo-wishes-box');
+  try {
+    const wishes = await api('/wishes/review');
+    box.hidden = false;
+    todo.counts.wishes = wishes.length;
+    $('todo-wishes').replaceChildren(...wishes.map((w) => el('div', { class: 'todo-item', dataset: { wishId: w.wish_id } },
+      el('strong', {}, w.title), el('span', { class: 'badge' }, label('wc_', w.category)),
+      el('div', { class: 'muted small' }, `${todo.placeName(w.community_code)} · ${new Date(w.created_at).toLocaleString()} · ${w.shares} ${t('shares')}`),
+      w.details ? el('div', {}, w.details) : null,
+      w.why ? el('div', { class: 'note' }, w.why) : null,
+      decision({
+        acceptLabel: t('approve'), refuseLabel: t('reject'),
+        accept: () => api(`/wishes/${w.wish_id}/approve`, { method: 'POST' }),
+        refuse: (reason) => api(`/wishes/${w.wish_id}/reject`, { method: 'POST', body: { reason } }),
+      }))));
+  } catch (err) {
+    todo.counts.wishes = 0;
+    if (err.status === 404 || err.status === 403) { box.hidden = true; return; } // no wishes service, or not a reviewer
+    $('todo-wishes').replaceChildren(el('p', { class: 'error' }, err.message));
+  }
+}
+
+async function loadVolunteers() {
+  const box = $('todo-volunteers-box');
+  // Only the volunteer's own community decides on their roles.
+  if (todo.role !== 'community_staff') { box.hidden = true; todo.counts.volunteers = 0; return; }
+  try {
+    const waiting = (await api('/volunteers')).filter((v) => v.roles.some((r) => r.status === 'pending'));
+    box.hidden = false;
+    todo.counts.volunteers = waiting.length;
+    $('todo-volunteers').replaceChildren(...waiting.map((v) => {
+      const pending = v.roles.filter((r) => r.status === 'pending').map((r) => r.role);
+      return el('div', { class: 'todo-item', dataset: { volunteerId: v.volunteer_id } },
+        el('strong', {}, v.volunteer_id), ' ',
+        ...pending.map((r) => el('span', { class: 'badge' }, label('role_', r))),
+        el('div', { class: 'muted small' }, new Date(v.registered_at).toLocaleString()),
+        decision({
+          acceptLabel: t('confirm_roles'), refuseLabel: t('decline_roles'),
+          accept: () => api(`/volunteers/${encodeURIComponent(v.volunteer_id)}/confirm`, { method: 'POST', body: { roles: pending } }),
+          refuse: (reason) => api(`/volunteers/${encodeURIComponent(v.volunteer_id)}/decline`,
+            { method: 'POST', body: { roles: pending, reason } }),
+        }));
+    }));
+  } catch (err) {
+    todo.counts.volunteers = 0;
+    if (err.status === 404) { box.hidden = true; return; } // no volunteers service here
+    $('todo-volunteers').replaceChildren(el('p', { class: 'error' }, err.message));
+  }
+}
