@@ -288,10 +288,14 @@ def _dead_letters(streams: list[str] | None) -> list:
     topics = [s.topic(dead_letter(t)) for t in (streams or ALL)]
     try:
         letters, missing = asyncio.run(read_dead_letters(s.kafka_bootstrap_servers, topics))
-    except (KafkaError, OSError, TimeoutError) as exc:
+    except TimeoutError as exc:
+        typer.echo(f"the broker at {s.kafka_bootstrap_servers} answered, but too slowly: {exc}; "
+                   "try again", err=True)
+        raise typer.Exit(1) from None
+    except (KafkaError, OSError) as exc:
         typer.echo(f"could not read the dead letters from Kafka at {s.kafka_bootstrap_servers}: "
-                   f"{exc or type(exc).__name__} (is KAFKA_BOOTSTRAP_SERVERS right, and the broker up?)",
-                   err=True)
+                   f"{str(exc) or type(exc).__name__} (is KAFKA_BOOTSTRAP_SERVERS right, and the broker "
+                   "up?)", err=True)
         raise typer.Exit(1) from None
     if missing:
         typer.echo(f"no topic {', '.join(missing)} on {s.kafka_bootstrap_servers} (namespace "
@@ -401,7 +405,7 @@ def dead_letters_replay(
     try:
         asyncio.run(publish())
     except (KafkaError, OSError) as exc:
-        typer.echo(f"replay stopped: {exc or type(exc).__name__}. Some letters may have gone out; "
+        typer.echo(f"replay stopped: {str(exc) or type(exc).__name__}. Some letters may have gone out; "
                    "running it again is safe (consumers skip an event id they applied)", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"replayed {len(letters)}; a consumer that applied one already skips it (same ce_id)")

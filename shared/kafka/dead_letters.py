@@ -110,8 +110,10 @@ async def read_dead_letters(
     )
     try:
         await consumer.start()
-        known = await consumer.topics()  # fresh metadata of every topic
-        found = {t: sorted(consumer.partitions_for_topic(t) or ()) if t in known else [] for t in topics}
+        # The metadata of every topic, as the public topics() fetches it but keeps only the names
+        # of (a request naming the topics could create them on a broker that auto-creates).
+        cluster = await consumer._client.fetch_all_metadata()
+        found = {t: sorted(cluster.partitions_for_topic(t) or ()) for t in topics}
         missing = [t for t, ps in found.items() if not ps]
         parts = [TopicPartition(t, p) for t, ps in found.items() for p in ps]
         if not parts:

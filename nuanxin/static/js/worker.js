@@ -138,11 +138,12 @@ function messageDetail(n) {
 async function loadMessages() {
   const section = $('messages-section');
   try {
-    const unread = await api('/notify/inbox?unread_only=true&limit=100');
+    const [unread, { unread: count }] = await Promise.all([
+      api('/notify/inbox?unread_only=true&order=newest&limit=30'), api('/notify/inbox/unread')]);
     section.hidden = false;
-    $('unread-count').hidden = !unread.length;
-    $('unread-count').textContent = String(unread.length);
-    $('messages').replaceChildren(...(unread.length ? unread.slice().reverse().map((n) => el('div', {
+    $('unread-count').hidden = !count;
+    $('unread-count').textContent = String(count);
+    $('messages').replaceChildren(...(unread.length ? unread.map((n) => el('div', {
       class: `my-report message${n.urgent ? ' urgent' : ''}`, dataset: { notificationId: n.id, kind: n.event_type },
     },
     el('button', { class: 'ghost got-it', type: 'button', onclick: () => markRead(n.id) }, t('got_it')),
@@ -152,6 +153,7 @@ async function loadMessages() {
     )) : [el('p', { class: 'muted' }, t('no_messages'))]));
   } catch (err) {
     if (err.status === 404) { section.hidden = true; return; } // no notify service here
+    section.hidden = false;
     $('messages').replaceChildren(el('p', { class: 'error' }, sentence(err)));
   }
 }
@@ -169,7 +171,10 @@ function followMine() {
   if (inbox) inbox.close();
   const live = $('reports-live');
   inbox = new EventSource(`/notify/inbox/stream?access_token=${encodeURIComponent(getToken())}`);
-  inbox.onopen = () => { live.textContent = `● ${t('live')}`; live.className = 'live on'; live.hidden = false; };
+  inbox.onopen = () => {
+    live.textContent = `● ${t('live')}`; live.className = 'live on'; live.hidden = false;
+    loadMessages(); // what came between the first load and the stream's start
+  };
   inbox.onerror = () => {
     // Closed for good (no notify service here, or the token refused): the refresh button remains.
     if (inbox.readyState === EventSource.CLOSED) { live.hidden = true; return; }

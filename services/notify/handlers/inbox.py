@@ -3,7 +3,7 @@
 import secrets
 from collections.abc import Callable
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
@@ -99,9 +99,13 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
         unread_only: bool = False,
         after: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        order: Annotated[Literal["oldest", "newest"], Query(
+            description="oldest: the first `limit` after `after`, oldest first (for paging); "
+                        "newest: the last `limit`, newest first (for a screen of the latest).")] = "oldest",
     ) -> list[Notification]:
-        """The caller's inbox, oldest first after ``after`` (a worker: their own reports only)."""
-        rows = await factory().inbox.after(keys(principal), after, unread_only=unread_only, limit=limit)
+        """The caller's inbox after ``after`` (a worker: their own reports only)."""
+        read = factory().inbox.newest if order == "newest" else factory().inbox.after
+        rows = await read(keys(principal), after, unread_only=unread_only, limit=limit)
         return [_note(r) for r in rows]
 
     @router.get("/inbox/unread")

@@ -223,11 +223,16 @@ class InboxReader:
             limit,
         )
 
-    async def newest(self, recipients: list[str], limit: int) -> list[asyncpg.Record]:
-        """The newest notifications, newest first."""
+    async def newest(
+        self, recipients: list[str], after_id: int, *, unread_only: bool = False, limit: int = 200
+    ) -> list[asyncpg.Record]:
+        """Notifications of the given inboxes with id > after_id, the newest ``limit``, newest first."""
         return await self._pool.fetch(
-            f"{NOTIFICATIONS} WHERE n.recipient = ANY($1::text[]) ORDER BY n.id DESC LIMIT $2",
+            f"{NOTIFICATIONS} WHERE n.recipient = ANY($1::text[]) AND n.id > $2 "
+            "AND (NOT $3 OR n.read_at IS NULL) ORDER BY n.id DESC LIMIT $4",
             recipients,
+            after_id,
+            unread_only,
             limit,
         )
 

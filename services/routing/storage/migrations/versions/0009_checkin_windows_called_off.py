@@ -1,5 +1,4 @@
-"""Check-in windows called off when their pairing ends: the missed-visit watch skips them, and
-the ended pairings are remembered for windows and visits that arrive after the end.
+"""Check-in windows called off when their pairing ends: the missed-visit watch skips them.
 
 Revision ID: 0009
 Revises: 0008
@@ -17,17 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add when a window was called off, leave those out of the watch's index, and keep the ends."""
+    """Add when a window was called off, and leave those out of the watch's index."""
     execute_script(
         op.execute,
         """
         ALTER TABLE checkin_windows ADD COLUMN called_off_at timestamptz;
-        CREATE TABLE ended_pairings (
-            pairing_id text PRIMARY KEY,
-            ended_at   timestamptz NOT NULL
-        );
-        COMMENT ON TABLE ended_pairings IS
-            'Ended pairings: a visit scheduled for one after its end (a replayed event) is called off';
         DROP INDEX checkin_windows_due;
         CREATE INDEX checkin_windows_due ON checkin_windows (window_end)
             WHERE visited_by IS NULL AND alerted_case IS NULL AND called_off_at IS NULL;
@@ -36,12 +29,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the column and the table; the watch's index goes back to what it was."""
+    """Drop the column; the watch's index goes back to what it was."""
     execute_script(
         op.execute,
         """
         DROP INDEX checkin_windows_due;
-        DROP TABLE ended_pairings;
         ALTER TABLE checkin_windows DROP COLUMN called_off_at;
         CREATE INDEX checkin_windows_due ON checkin_windows (window_end)
             WHERE visited_by IS NULL AND alerted_case IS NULL;
