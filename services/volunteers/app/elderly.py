@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 
 from services.volunteers.app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -48,6 +50,26 @@ def pairing_view(row: asyncpg.Record) -> dict:
     }
 
 
+async def _visible(
+    principal: Principal, read: Callable[[], Awaitable[asyncpg.Record | None]], what: str, field: str
+) -> asyncpg.Record:
+    """A row of an elder or a pairing the principal may see (its existence at least), else NotFound
+    (a malformed id is one nobody may see)."""
+    try:
+        row = await read()
+    except asyncpg.DataError:
+        row = None
+    if row is None or visibility(principal, scope_of(row)) == "none":
+        raise NotFound(f"no {what} you may see", field=field)
+    return row
+
+
+def _staff_of_community(principal: Principal, row: asyncpg.Record, doing: str) -> None:
+    """Only staff of the elder's own community may do this."""
+    if principal.role != "community_staff" or principal.community != row["community_code"]:
+        raise Forbidden(f"only staff of the elder's community {doing}")
+
+
 async def visible_pairing(
     conn: asyncpg.Connection, principal: Principal, pairing_id: str, *, lock: bool = False,
     ended_too: bool = False,
@@ -58,12 +80,8 @@ async def visible_pairing(
     With ``lock`` it cannot end before the caller's transaction does, so nothing the caller
     publishes about it can follow the end's event.
     """
-    try:
-        row = await elderly.pairing(conn, pairing_id, lock=lock)
-    except asyncpg.DataError:
-        row = None
-    if row is None or visibility(principal, scope_of(row)) == "none":
-        raise NotFound(f"no pairing {pairing_id} you may see", field="pairing_id")
+    row = await _visible(principal, lambda: elderly.pairing(conn, pairing_id, lock=lock),
+                         f"pairing {pairing_id}", "pairing_id")
     if row["ended_at"] is not None and not ended_too:
         raise NotFound(f"pairing {pairing_id} ended on {row['ended_at']:%Y-%m-%d %H:%M} UTC",
                        field="pairing_id")
@@ -98,26 +116,16 @@ class Elderly:
     async def get(self, principal: Principal, elder_id: str) -> dict:
         """One elder, as much as the principal may see; NotFound when nothing."""
         async with self._pool.acquire() as conn:
-            try:
-                row = await elderly.elder(conn, elder_id)
-            except asyncpg.DataError:
-                row = None
-        view = elder_view(row, principal) if row is not None else None
-        if view is None:
-            raise NotFound(f"no elderly resident {elder_id} you may see", field="elder_id")
-        return view
+            row = await _visible(principal, lambda: elderly.elder(conn, elder_id),
+                                 f"elderly resident {elder_id}", "elder_id")
+        return elder_view(row, principal)  # type: ignore[return-value]
 
     async def pair(self, principal: Principal, *, elder_id: str, volunteer_id: str) -> dict:
         """Pair an elder with a confirmed elderly_carer of the same community."""
         async with self._pool.acquire() as conn, conn.transaction():
-            try:
-                elder = await elderly.elder(conn, elder_id)
-            except asyncpg.DataError:
-                elder = None
-            if elder is None or visibility(principal, scope_of(elder)) == "none":
-                raise NotFound(f"no elderly resident {elder_id} you may see", field="elder_id")
-            if principal.role != "community_staff" or principal.community != elder["community_code"]:
-                raise Forbidden("only staff of the elder's community pair them with a volunteer")
+            elder = await _visible(principal, lambda: elderly.elder(conn, elder_id),
+                                   f"elderly resident {elder_id}", "elder_id")
+            _staff_of_community(principal, elder, "pair them with a volunteer")
             volunteer = await registry.get(conn, volunteer_id)
             if volunteer is None or volunteer["community_code"] != elder["community_code"]:
                 raise Invalid(f"{volunteer_id} is not a volunteer of community {elder['community_code']}",
@@ -140,14 +148,9 @@ class Elderly:
         """End a pairing (staff of the elder's community): the elder may be paired again, and the
         pairing's visits still to come are called off (PairingEndedV1, for routing's watch)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            try:
-                pairing = await elderly.pairing(conn, pairing_id)
-            except asyncpg.DataError:
-                pairing = None
-            if pairing is None or visibility(principal, scope_of(pairing)) == "none":
-                raise NotFound(f"no pairing {pairing_id} you may see", field="pairing_id")
-            if principal.role != "community_staff" or principal.community != pairing["community_code"]:
-                raise Forbidden("only staff of the elder's community end a pairing")
+            pairing = await _visible(principal, lambda: elderly.pairing(conn, pairing_id),
+                                     f"pairing {pairing_id}", "pairing_id")
+            _staff_of_community(principal, pairing, "end a pairing")
             if pairing["ended_at"] is not None:
                 raise Conflict(f"pairing {pairing_id} ended on {pairing['ended_at']:%Y-%m-%d %H:%M} UTC",
                                field="pairing_id")
