@@ -151,6 +151,7 @@ def up(
             f"  home                 {base}/",
             f"  community dashboard  {base}/dashboard   (paste a staff token)",
             f"  worker's phone page  {base}/worker      (paste a worker token)",
+            f"  micro-wish wall      {base}/wall        (anyone looks; a token to claim)",
             f"  ops                  {base}/ops",
             f"  API docs             {base}/docs",
             f"  health, metrics      {base}/healthz  {base}/metrics",

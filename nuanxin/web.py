@@ -1,4 +1,4 @@
-"""The web pages (dashboard, worker, ops) and the one ops route they need that no service owns."""
+"""The web pages (dashboard, worker, wish wall, ops) and the one ops route they need that no service owns."""
 
 # No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 
@@ -19,7 +19,7 @@ from shared.http.security import principal_dependency
 from shared.telemetry.journey import journey
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"/dashboard": "dashboard.html", "/worker": "worker.html", "/ops": "ops.html"}
+PAGES = {"/dashboard": "dashboard.html", "/worker": "worker.html", "/wall": "wall.html", "/ops": "ops.html"}
 
 
 def span_tree(spans: list[dict]) -> list[dict]:

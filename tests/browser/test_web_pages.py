@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 STREETS, COMMUNITIES = load_geojson_jurisdictions()
 HOME = COMMUNITIES[17]
 POINT = HOME.geometry.representative_point()
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def _watch_errors(page) -> list[str]:
@@ -306,3 +307,60 @@ async def test_an_officer_decides_wishes_and_volunteers_from_the_to_do_tab(setti
                          "elderly_carer": ("declined", "请先参加安全培训")}
         assert errors == [], errors
         await page.close()
+
+
+async def test_a_wish_goes_from_the_wall_to_its_donor_and_back_to_the_rider_who_thanks(
+    settings, browser, screenshot_dir,
+):
+    async with run_system(settings, ["routing", "notify", "wishes"]) as system:
+        wish_id = await _post_wish(system, "w-11", "儿童冬季校服")
+        async with system.client(system.token("c-1", "community_staff", community=HOME.code)) as staff:
+            assert (await staff.post(f"/wishes/{wish_id}/approve")).status_code == 200
+
+        # A donor looks without signing in; claiming asks them to.
+        donor = await browser.new_context(**PHONE)
+        wall = await donor.new_page()
+        errors = _watch_errors(wall)
+        await wall.goto(f"{system.base_url}/wall")
+        card = wall.locator(f".wish-card[data-wish-id='{wish_id}']")
+        await card.wait_for(timeout=15000)
+        assert "儿童冬季校服" in await card.text_content() and "w-11" not in await card.text_content()
+        await card.locator(".claim-btn").click()
+        assert "登录" in await card.locator(".error").text_content()
+        await wall.fill("#token-input", system.token("w-donor", "worker"))
+        await wall.click("#signin-btn")
+        await card.locator(".claim-btn").click()
+        claim = wall.locator(f".claim[data-wish-id='{wish_id}']")
+        await claim.wait_for(timeout=10000)
+        assert await claim.get_attribute("data-status") == "held"
+        await claim.locator(".handover-btn").click()  # where? asked first
+        assert "地点" in await claim.locator(".error").text_content()
+        await claim.locator("input").fill("龙溪街道暖新驿站")
+        await claim.locator(".handover-btn").click()
+        await wall.wait_for_selector(f".claim[data-wish-id='{wish_id}'][data-status='handed_over']",
+                                     timeout=10000)
+        await wall.screenshot(path=screenshot_dir / "wall.png", full_page=True)
+
+        # The rider confirms it arrived and thanks the donor, on the worker page.
+        rider = await browser.new_context(**PHONE)
+        page = await rider.new_page()
+        rider_errors = _watch_errors(page)
+        await page.goto(f"{system.base_url}/worker?token={system.token('w-11', 'worker')}")
+        mine = page.locator(f".my-report[data-wish-id='{wish_id}']")
+        await mine.locator(".confirm-btn").click(timeout=15000)
+        await mine.locator(".thank-btn").wait_for(timeout=10000)
+        await mine.locator("input").fill("谢谢您，孩子穿上很暖和")
+        await mine.locator(".thank-btn").click()
+        await page.wait_for_selector(f".my-report[data-wish-id='{wish_id}'][data-status='fulfilled'] .note",
+                                     timeout=10000)
+        assert "孩子穿上很暖和" in await mine.text_content()
+
+        await wall.reload()
+        await claim.wait_for(timeout=10000)
+        assert await claim.get_attribute("data-status") == "confirmed"
+        assert "孩子穿上很暖和" in await claim.text_content()
+        async with system.client(system.token("w-11", "worker")) as phone:
+            assert (await phone.get(f"/wishes/{wish_id}")).json()["status"] == "fulfilled"
+        assert errors == rider_errors == [], (errors, rider_errors)
+        await donor.close()
+        await rider.close()

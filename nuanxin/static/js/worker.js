@@ -214,13 +214,51 @@ async function nearestStation() {
 async function loadWishes() {
   try {
     const mine = await api('/wishes/mine');
-    $('my-wishes').replaceChildren(...(mine.length ? mine.map((w) => el('div', { class: 'my-report', dataset: { wishId: w.wish_id } },
-      el('span', { class: 'status-pill' }, w.status), el('strong', {}, w.title),
+    // A claimed wish's claims (to confirm receipt and thank) come with the wish itself.
+    const claimed = new Set(['partly_claimed', 'fully_claimed', 'fulfilled']);
+    const full = await Promise.all(mine.map((w) => (claimed.has(w.status) ? api(`/wishes/${w.wish_id}`) : w)));
+    $('my-wishes').replaceChildren(...(full.length ? full.map((w) => el('div', { class: 'my-report', dataset: { wishId: w.wish_id, status: w.status } },
+      el('span', { class: 'status-pill' }, label('ws_', w.status)), el('strong', {}, w.title),
       el('div', { class: 'muted small' }, label('wc_', w.category), w.review_reason ? ` · ${w.review_reason}` : ''),
+      ...(w.claims || []).filter((c) => (c.allowed_actions || []).length || c.thanks_message).map((c) => claimLine(w, c)),
     )) : [el('p', { class: 'muted' }, t('no_wishes'))]));
   } catch (err) {
     $('my-wishes').replaceChildren(el('p', { class: 'muted' }, err.status === 404 ? t('wishes_unavailable') : sentence(err)));
   }
+}
+
+// A claim on the rider's own wish: confirm it arrived, then thank the donor once.
+function claimLine(w, c) {
+  const error = el('p', { class: 'error small', role: 'alert' });
+  const act = async (button, path, body) => {
+    button.disabled = true;
+    try {
+      await api(`/wishes/${w.wish_id}/claims/${c.claim_id}/${path}`, { method: 'POST', body });
+      await loadWishes();
+    } catch (err) {
+      error.textContent = sentence(err);
+      button.disabled = false;
+    }
+  };
+  const parts = [el('div', { class: 'muted small' }, `${c.shares} ${t('shares')} · ${label('cs_', c.status)}`,
+    c.handover_station_id || c.handover_place ? ` · ${c.handover_station_id || c.handover_place}` : '')];
+  if (c.allowed_actions.includes('confirm')) {
+    const yes = el('button', { class: 'primary confirm-btn', type: 'button' }, t('confirm_received'));
+    yes.addEventListener('click', () => act(yes, 'confirm'));
+    parts.push(yes);
+  }
+  if (c.allowed_actions.includes('thank')) {
+    const message = el('input', { class: 'todo-reason', maxlength: '200', placeholder: t('thanks_placeholder') });
+    const thank = el('button', { class: 'thank-btn', type: 'button' }, t('thank'));
+    thank.addEventListener('click', () => {
+      if (!message.value.trim()) { message.focus(); return; }
+      act(thank, 'thank', { message: message.value.trim() });
+    });
+    parts.push(el('div', { class: 'todo-actions' }, message, thank));
+  }
+  if (c.thanks_message) parts.push(el('div', { class: 'note' }, `“${c.thanks_message}”`));
+  parts.push(error);
+  return el('div', { class: 'claim', dataset: { claimId: c.claim_id, status: c.status } }, ...parts);
 }
 
 async function postWish() {
