@@ -6,6 +6,7 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
+from playwright.async_api import expect
 
 from services.routing.geodata.loader import load_geojson_jurisdictions
 from tests.support.system import run_system
@@ -286,17 +287,21 @@ async def test_an_officer_decides_wishes_and_volunteers_from_the_to_do_tab(setti
 
         await wish.locator(".todo-accept").click()
         await wish.wait_for(state="detached", timeout=10000)
+        await expect(page.locator("#todo-count")).to_have_text("1")
         await volunteer.locator(".todo-refuse").click()  # no reason yet: refused on the page
         assert "理由" in await volunteer.locator(".error").text_content()
         await volunteer.locator(".todo-reason").fill("请先参加安全培训")
-        await volunteer.locator(".todo-refuse").click()
-        await volunteer.wait_for(state="detached", timeout=10000)
-        assert await page.locator("#todo-empty").is_visible()
-
-        # A wish posted while the page is open shows up by itself.
+        # A wish posted while the page is open shows up by itself, and what the officer was
+        # typing stays.
         second = await _post_wish(system, "w-10", "电动车头盔")
         await page.wait_for_selector(f".todo-item[data-wish-id='{second}']", timeout=15000)
-        assert await page.locator("#todo-count").text_content() == "1"
+        await expect(page.locator("#todo-count")).to_have_text("2")
+        assert await volunteer.locator(".todo-reason").input_value() == "请先参加安全培训"
+        await volunteer.locator(".todo-refuse").click()
+        await volunteer.wait_for(state="detached", timeout=10000)
+        await expect(page.locator("#todo-count")).to_have_text("1")
+        await page.locator(f".todo-item[data-wish-id='{second}'] .todo-accept").click()
+        await expect(page.locator("#todo-empty")).to_be_visible()
 
         async with system.client(system.token("w-9", "worker")) as phone:
             approved = (await phone.get(f"/wishes/{first}")).json()
@@ -358,7 +363,8 @@ async def test_a_wish_goes_from_the_wall_to_its_donor_and_back_to_the_rider_who_
         await wall.reload()
         await claim.wait_for(timeout=10000)
         assert await claim.get_attribute("data-status") == "confirmed"
-        assert "孩子穿上很暖和" in await claim.text_content()
+        text = await claim.text_content()
+        assert "孩子穿上很暖和" in text and "儿童冬季校服" in text  # the wish, off the wall now, by name
         async with system.client(system.token("w-11", "worker")) as phone:
             assert (await phone.get(f"/wishes/{wish_id}")).json()["status"] == "fulfilled"
         assert errors == rider_errors == [], (errors, rider_errors)

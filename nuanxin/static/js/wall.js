@@ -6,9 +6,22 @@ import { bindToggle, label, onLangChange, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const CATEGORIES = ['clothing', 'repair', 'legal_help', 'schooling', 'health', 'daily_needs', 'other'];
-const titles = new Map(); // wish id → title, as the wall last showed it (claims carry only the id)
 
 function signedIn() { return Boolean(claims()); }
+
+// What a failed call means here: a token the services refuse signs the donor out; a wish or
+// claim that changed meanwhile (404, 409) reloads the lists, so they show what is true now.
+async function afterFailure(err, error) {
+  error.textContent = err.message;
+  if (err.status === 401) {
+    clearToken();
+    showSignedIn();
+    $('signin-error').textContent = `${t('token_unreadable')}: ${err.message}`;
+    $('my-claims-section').hidden = true;
+  } else if (err.status === 404 || err.status === 409) {
+    await Promise.all([loadWall(), loadClaims()]);
+  }
+}
 
 function renderCategories() {
   const chosen = $('wall-category').value;
@@ -21,7 +34,6 @@ async function loadWall() {
   const category = $('wall-category').value;
   try {
     const wishes = await api(`/wishes${category ? `?category=${category}` : ''}`);
-    for (const w of wishes) titles.set(w.wish_id, w.title);
     $('wall').replaceChildren(...(wishes.length ? wishes.map(card) : [el('p', { class: 'muted' }, t('wall_empty'))]));
   } catch (err) {
     $('wall').replaceChildren(el('p', { class: 'error' }, err.status === 404 ? t('wishes_unavailable') : err.message));
@@ -38,8 +50,8 @@ function card(w) {
       await api(`/wishes/${w.wish_id}/claims`, { method: 'POST', body: { shares: 1 } });
       await Promise.all([loadWall(), loadClaims()]);
     } catch (err) {
-      error.textContent = err.message;
       claim.disabled = false;
+      await afterFailure(err, error);
     }
   });
   return el('div', { class: 'my-report wish-card', dataset: { wishId: w.wish_id } },
@@ -56,25 +68,27 @@ async function loadClaims() {
     const mine = await api('/wishes/claims/mine');
     $('my-claims').replaceChildren(...(mine.length ? mine.map(claimRow) : [el('p', { class: 'muted' }, t('no_claims'))]));
   } catch (err) {
+    if (err.status === 401) { await afterFailure(err, $('signin-error')); return; }
     $('my-claims').replaceChildren(el('p', { class: 'error' }, err.message));
   }
 }
 
 function claimRow(c) {
   const error = el('p', { class: 'error small', role: 'alert' });
-  const act = (path, body) => async (event) => {
-    event.target.disabled = true;
+  const buttons = [];
+  const act = (path, body) => async () => {
+    for (const b of buttons) b.disabled = true;
     try {
       await api(`/wishes/${c.wish_id}/claims/${c.claim_id}/${path}`, { method: 'POST', body });
       await Promise.all([loadWall(), loadClaims()]);
     } catch (err) {
-      error.textContent = err.message;
-      event.target.disabled = false;
+      for (const b of buttons) b.disabled = false;
+      await afterFailure(err, error);
     }
   };
   const parts = [
     el('span', { class: 'status-pill' }, label('cs_', c.status)),
-    el('strong', {}, `${titles.get(c.wish_id) || ''} · ${c.shares} ${t('shares')}`),
+    el('strong', {}, `${c.wish_title || ''} · ${c.shares} ${t('shares')}`),
     el('div', { class: 'muted small' }, c.status === 'held'
       ? `${t('held_until')} ${new Date(c.held_until).toLocaleString()}`
       : c.handed_over_at ? `${t('handed_over')} ${c.handover_station_id || c.handover_place || ''}` : ''),
@@ -83,13 +97,14 @@ function claimRow(c) {
   if ((c.allowed_actions || []).includes('hand_over')) {
     const place = el('input', { class: 'todo-reason', maxlength: '200', placeholder: t('handover_place') });
     const hand = el('button', { class: 'primary handover-btn', type: 'button' }, t('hand_over'));
-    hand.addEventListener('click', (event) => {
+    hand.addEventListener('click', () => {
       const where = place.value.trim();
       if (!where) { error.textContent = t('handover_place_needed'); place.focus(); return; }
-      act('hand-over', { place: where })(event);
+      act('hand-over', { place: where })();
     });
     const back = el('button', { class: 'ghost withdraw-btn', type: 'button' }, t('withdraw'));
     back.addEventListener('click', act('withdraw'));
+    buttons.push(hand, back);
     parts.push(el('div', { class: 'todo-actions' }, place, hand, back));
   }
   parts.push(error);

@@ -115,6 +115,7 @@ async function loadMine() {
 let inbox = null;
 let mineTimers = [];
 let messagesTimer = null;
+let wishesTimer = null;
 // The inbox stream names each entry by its kind; EventSource hears only the names it listens for.
 const CASE_STEPS = ['case.opened', 'case.transitioned', 'case.escalated', 'case.joined', 'case.sla_breached'];
 const OTHER_KINDS = ['wish.approved', 'wish.rejected', 'wish.claimed', 'wish.claim_released', 'wish.handed_over',
@@ -187,8 +188,10 @@ function followMine() {
     mineTimers = [300, 1500, 5000].map((ms) => setTimeout(loadMine, ms));
   };
   const onMessage = () => { clearTimeout(messagesTimer); messagesTimer = setTimeout(loadMessages, 200); };
+  // A wish's step may ask the rider to act on it (confirm a hand-over): its list too.
+  const onWish = () => { onMessage(); clearTimeout(wishesTimer); wishesTimer = setTimeout(loadWishes, 200); };
   for (const type of CASE_STEPS) inbox.addEventListener(type, () => { onStep(); onMessage(); });
-  for (const type of OTHER_KINDS) inbox.addEventListener(type, onMessage);
+  for (const type of OTHER_KINDS) inbox.addEventListener(type, type.startsWith('wish.') ? onWish : onMessage);
   inbox.onmessage = () => { onStep(); onMessage(); };
 }
 
@@ -216,7 +219,9 @@ async function loadWishes() {
     const mine = await api('/wishes/mine');
     // A claimed wish's claims (to confirm receipt and thank) come with the wish itself.
     const claimed = new Set(['partly_claimed', 'fully_claimed', 'fulfilled']);
-    const full = await Promise.all(mine.map((w) => (claimed.has(w.status) ? api(`/wishes/${w.wish_id}`) : w)));
+    // One that fails to load in full still shows, without its claims.
+    const full = (await Promise.allSettled(mine.map((w) => (claimed.has(w.status) ? api(`/wishes/${w.wish_id}`) : w))))
+      .map((r, i) => (r.status === 'fulfilled' ? r.value : mine[i]));
     $('my-wishes').replaceChildren(...(full.length ? full.map((w) => el('div', { class: 'my-report', dataset: { wishId: w.wish_id, status: w.status } },
       el('span', { class: 'status-pill' }, label('ws_', w.status)), el('strong', {}, w.title),
       el('div', { class: 'muted small' }, label('wc_', w.category), w.review_reason ? ` · ${w.review_reason}` : ''),
