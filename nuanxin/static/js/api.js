@@ -97,3 +97,9 @@ export function el(tag, attrs = {}, ...children) {
   }
   return node;
 }
+
+// The caller's inbox, live (SSE, named by kind); EventSource sends no header, so the token rides
+// in the query, which only the stream routes accept.
+export function inboxStream() {
+  return new EventSource(`/notify/inbox/stream?access_token=${encodeURIComponent(getToken())}`);
+}

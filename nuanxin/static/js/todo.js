@@ -1,7 +1,7 @@
 // The officer's to-do tab: wishes waiting for review and volunteers waiting for a decision on their
 // roles, with the buttons to decide. For community staff it follows the staff inbox stream, which
 // hears of each new wish (wish.posted) and volunteer (volunteer.registered) of the community.
-import { api, el, getToken } from './api.js';
+import { api, el, inboxStream } from './api.js';
 import { label, onLangChange, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,7 +21,7 @@ export function startTodo(role, placeName) {
 
 function follow() {
   if (todo.source) todo.source.close();
-  todo.source = new EventSource(`/notify/inbox/stream?access_token=${encodeURIComponent(getToken())}`);
+  todo.source = inboxStream();
   const soon = () => { clearTimeout(todo.timer); todo.timer = setTimeout(loadTodo, 300); };
   for (const type of ['wish.posted', 'volunteer.registered']) todo.source.addEventListener(type, soon);
 }

@@ -1,5 +1,5 @@
 // The worker's phone page: report in three taps, follow my reports, nearest warm station, micro-wishes.
-import { api, claims, clearToken, el, getToken, setToken, takeTokenFromUrl, uploadPhoto } from './api.js';
+import { api, claims, clearToken, el, getToken, inboxStream, setToken, takeTokenFromUrl, uploadPhoto } from './api.js';
 import { applyI18n, bindToggle, currentLang, label, onLangChange, t } from './i18n.js';
 import { KINDS, categoryName, currentKindName } from './kinds.js';
 import { OfflineMap, featureAt } from './map.js';
@@ -171,7 +171,7 @@ async function markRead(id) {
 function followMine() {
   if (inbox) inbox.close();
   const live = $('reports-live');
-  inbox = new EventSource(`/notify/inbox/stream?access_token=${encodeURIComponent(getToken())}`);
+  inbox = inboxStream();
   inbox.onopen = () => {
     live.textContent = `● ${t('live')}`; live.className = 'live on'; live.hidden = false;
     loadMessages(); // what came between the first load and the stream's start

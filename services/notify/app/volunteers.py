@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.notify.app.deliver import deliver
 from services.notify.app.record import kind_of
-from services.notify.app.wishes import deliver
 from services.notify.domain.volunteer_recipients import volunteer_notice
 from shared.events.envelope import IncomingEvent
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncpg
 
+from services.notify.app.deliver import deliver
 from services.notify.app.record import kind_of
-from services.notify.domain.recipients import Recipient
 from services.notify.domain.wish_recipients import wish_recipients, wish_title
-from services.notify.storage import inbox
-from services.notify.storage.postgres import lock_in_order, wake_streams
 from shared.events.envelope import IncomingEvent
 from shared.events.wishes import WishPostedV1
 
@@ -38,14 +34,3 @@ async def record_wish_event(conn: asyncpg.Connection, event: IncomingEvent) -> N
                   wish_recipients(kind, community_code=body.community_code, poster_id=poster,
                                   donor_id=getattr(body, "donor_id", None)))
 
-
-async def deliver(conn: asyncpg.Connection, event_id: str, kind: str, title: str, payload: str,
-                  recipients: Sequence[Recipient]) -> None:
-    """One notification an inbox (none twice for one event), and the live streams woken."""
-    await lock_in_order(conn)
-    for recipient in recipients:
-        await inbox.add_notification(
-            conn, recipient=recipient.key, event_id=event_id, event_type=kind, title=title,
-            reason=recipient.reason, case_id=None, urgent=False, payload=payload,
-        )
-    await wake_streams(conn)

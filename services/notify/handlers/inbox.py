@@ -104,7 +104,8 @@ def create_inbox_router(factory: Callable[[], "NotifyFactory"], tokens: TokenCod
                         "newest: the last `limit`, newest first (for a screen of the latest).")] = "oldest",
     ) -> list[Notification]:
         """The caller's inbox after ``after`` (a worker: their own reports only)."""
-        read = factory().inbox.newest if order == "newest" else factory().inbox.after
+        reader = factory().inbox
+        read = reader.newest if order == "newest" else reader.after
         rows = await read(keys(principal), after, unread_only=unread_only, limit=limit)
         return [_note(r) for r in rows]
 

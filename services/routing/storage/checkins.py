@@ -38,13 +38,14 @@ async def record_visit(conn: asyncpg.Connection, *, pairing_id: str, report_id: 
     """A logged visit satisfies the pairing's open windows that have started; returns how many.
 
     A visit at or after its pairing's end counts for nothing (as far as routing has heard of the
-    end: it comes on another stream); one before it still counts for a window called off since.
+    end: it comes on another stream); one before it still counts for a window called off since
+    (a window is called off at its pairing's end, so the end decides both).
     """
     result = await conn.execute(
         """
         UPDATE checkin_windows SET visited_by = $2::uuid
         WHERE pairing_id = $1 AND visited_by IS NULL AND alerted_case IS NULL
-          AND window_start <= $3 AND (called_off_at IS NULL OR $3 < called_off_at)
+          AND window_start <= $3
           AND NOT EXISTS (SELECT 1 FROM ended_pairings e WHERE e.pairing_id = $1 AND e.ended_at <= $3)
         """,
         pairing_id, report_id, at,

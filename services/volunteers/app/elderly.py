@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from services.volunteers.app.errors import Conflict, Forbidden, Invalid, NotFound
+from services.volunteers.app.registration import SOURCE
 from services.volunteers.domain.privacy import ElderScope, visibility
 from services.volunteers.storage import elderly, registry
 from services.volunteers.storage.registry import SCHEMA
@@ -18,7 +19,6 @@ from shared.ids import new_id
 from shared.postgres.outbox import enqueue
 
 CARER = "elderly_carer"
-SOURCE = "/nuanxin/volunteers"
 
 
 def scope_of(row: asyncpg.Record) -> ElderScope:

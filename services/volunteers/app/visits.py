@@ -7,9 +7,10 @@ from datetime import datetime
 
 import asyncpg
 
-from services.volunteers.app.elderly import SOURCE, scope_of, visible_pairing
+from services.volunteers.app.elderly import scope_of, visible_pairing
 from services.volunteers.app.errors import Forbidden, Invalid
 from services.volunteers.app.points import PointsBook
+from services.volunteers.app.registration import SOURCE
 from services.volunteers.domain.privacy import can_schedule
 from services.volunteers.domain.sources import VISIT_OUTCOMES
 from services.volunteers.storage import elderly
